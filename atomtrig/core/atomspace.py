@@ -195,7 +195,7 @@ class AtomSpace:
         if t in _SPECIAL_LINKS:
             return self._add_special_link(t, out, tv)  # type: ignore[arg-type,return-value]
         table = self._tables.get(t) or self._table(t)
-        atom = table.get(out)
+        atom: Atom | None = table.get(out)
         created = False
         if atom is None:
             with self._lock:
@@ -282,18 +282,18 @@ class AtomSpace:
                             f"{to_oneline(existing.out[1]) if len(existing.out) > 1 else '()'}; "
                             "remove that DefineLink first"
                         )
-            atom = table.get(out)
+            atom: Atom | None = table.get(out)
             created = atom is None
             if atom is None:
                 atom = self._insert_link(t, out, table)
             replaced: list[Atom] = []
             if created and t is _STATE_LINK and len(out) == 2 and is_closed(atom):
-                for old in out[0].incoming_by_type(_STATE_LINK):
-                    if old is not atom and old.out[0] is out[0] and is_closed(old):
-                        replaced.append(old)
-        for old in replaced:
-            if old._space is self:
-                self.remove(old, recursive=True)
+                for state in out[0].incoming_by_type(_STATE_LINK):
+                    if state is not atom and state.out[0] is out[0] and is_closed(state):
+                        replaced.append(state)
+        for previous in replaced:
+            if previous._space is self:
+                self.remove(previous, recursive=True)
         if tv is not None or (created and self._watching):
             self._after_add(atom, created, tv)
         return atom  # type: ignore[return-value]

@@ -74,6 +74,7 @@ def from_networkx(graph: Any, space: AtomSpace | None = None) -> AtomSpace:
         if graph_node in made:
             return made[graph_node]
         attrs = graph.nodes[graph_node]
+        atom: Any
         if attrs.get("name") is not None:
             atom = target.add_node(attrs["type"], attrs["name"], attrs.get("tv"))
         else:
@@ -98,6 +99,7 @@ def from_rustworkx(graph: Any, space: AtomSpace | None = None) -> AtomSpace:
         if index in made:
             return made[index]
         payload = graph[index]
+        atom: Any
         if payload.is_node():
             atom = target.add_atom(payload)
         else:

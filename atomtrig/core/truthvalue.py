@@ -94,6 +94,7 @@ class CountTruthValue(TruthValue):
     """``(ctv strength confidence count)``: evidence counted explicitly."""
 
     __slots__ = ("_count",)
+    _count: float
 
     def __init__(self, strength: float, confidence: float, count: float) -> None:
         object.__setattr__(self, "strength", _check_unit("strength", strength))
