@@ -346,3 +346,36 @@ def test_iteration_puts_contents_before_containers(space):
         assert all(id(c) in seen for c in atom.out)
         seen.add(id(atom))
     assert len(seen) == 3 and outer in list(space)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.booleans(),
+            st.sampled_from(["List", "Inheritance", "Member", "Set"]),
+            st.lists(st.integers(0, 3), min_size=1, max_size=3),
+        ),
+        max_size=40,
+    )
+)
+def test_incoming_sets_agree_with_a_scan_through_adds_and_removes(operations):
+    """Whatever form an incoming set is kept in (one link, a short list, type buckets), it
+    answers what a scan of every link would."""
+    space = AtomSpace()
+    nodes = [space.add_node("Concept", str(i)) for i in range(4)]
+    for add, link_type, members in operations:
+        link = space.add_link(link_type, [nodes[i] for i in members])
+        if not add:
+            space.remove(link, recursive=True)
+    links = space.get_atoms_by_type("Link")
+    for node in nodes:
+        expected = {link for link in links if node in link.out}
+        assert set(node.incoming) == expected
+        assert len(node.incoming) == len(expected) == node.incoming_size
+        for t in ["ListLink", "InheritanceLink", "MemberLink", "SetLink"]:
+            assert set(node.incoming_by_type(t)) == {x for x in expected if x.type.name == t}
+        assert set(node.incoming_by_type("OrderedLink", subtypes=True)) == {
+            x for x in expected if not x.type.unordered
+        }
+        assert (node._incoming is None) == (not expected)

@@ -23,6 +23,9 @@ from atomtrig.core.printer import to_sexpr
 from atomtrig.core.truthvalue import DEFAULT_TV, TruthValue
 from atomtrig.core.types import AtomType, types
 
+SMALL_INCOMING = 8
+"""Past this many holders an atom's incoming set is bucketed by link type."""
+
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
 
@@ -34,7 +37,7 @@ class Atom:
 
     type: AtomType
     _tv: TruthValue
-    _incoming: dict[AtomType, list[Link]] | None
+    _incoming: Link | list[Link] | dict[AtomType, list[Link]] | None
     _values: dict[Atom, object] | None
     _space: AtomSpace | None
     _watch: int
@@ -91,37 +94,55 @@ class Atom:
         return list(self._values or ())
 
     # -- incoming set ------------------------------------------------------------------------
+    # ``_incoming`` is compact because most atoms have few holders: None (no holder), the one
+    # holding Link itself, a list of up to SMALL_INCOMING links, or, past that, a dict of lists
+    # bucketed by link type. Only the AtomSpace writes it, under its lock.
     @property
     def incoming(self) -> tuple[Link, ...]:
         """Every link that has this atom in its outgoing set."""
-        buckets = self._incoming
-        if not buckets:
+        holders = self._incoming
+        if holders is None:
             return ()
+        if holders.__class__ is Link:
+            return (holders,)  # type: ignore[return-value]
+        if holders.__class__ is list:
+            return tuple(holders)  # type: ignore[arg-type]
         result: list[Link] = []
-        for bucket in buckets.values():
+        for bucket in holders.values():  # type: ignore[union-attr]
             result.extend(bucket)
         return tuple(result)
 
     def incoming_by_type(self, t: AtomType | str, subtypes: bool = False) -> tuple[Link, ...]:
         """The links of type ``t`` (and, with ``subtypes=True``, of its subtypes) that contain
         this atom."""
-        buckets = self._incoming
-        if not buckets:
+        holders = self._incoming
+        if holders is None:
             return ()
         t = types[t]
-        if not subtypes:
-            bucket = buckets.get(t)
-            return tuple(bucket) if bucket else ()
-        result: list[Link] = []
-        for bucket_type, bucket in buckets.items():
-            if t in bucket_type.ancestors:
-                result.extend(bucket)
-        return tuple(result)
+        if holders.__class__ is dict:
+            if not subtypes:
+                bucket = holders.get(t)  # type: ignore[union-attr]
+                return tuple(bucket) if bucket else ()
+            found: list[Link] = []
+            for bucket_type, bucket in holders.items():  # type: ignore[union-attr]
+                if t in bucket_type.ancestors:
+                    found.extend(bucket)
+            return tuple(found)
+        links = (holders,) if holders.__class__ is Link else holders
+        if subtypes:
+            return tuple(h for h in links if t in h.type.ancestors)  # type: ignore[union-attr]
+        return tuple(h for h in links if h.type is t)  # type: ignore[union-attr]
 
     @property
     def incoming_size(self) -> int:
-        buckets = self._incoming
-        return sum(len(b) for b in buckets.values()) if buckets else 0
+        holders = self._incoming
+        if holders is None:
+            return 0
+        if holders.__class__ is Link:
+            return 1
+        if holders.__class__ is list:
+            return len(holders)  # type: ignore[arg-type]
+        return sum(len(b) for b in holders.values())  # type: ignore[union-attr]
 
     # -- printing ----------------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from atomtrig.core.atom import Atom, Link, Node
+from atomtrig.core.atom import SMALL_INCOMING, Atom, Link, Node
 from atomtrig.core.errors import (
     AtomNotInSpaceError,
     DefinitionError,
@@ -28,6 +28,7 @@ from atomtrig.core.errors import (
 )
 from atomtrig.core.events import ChangeEvent, ChangeKind, ChangeListener
 from atomtrig.core.printer import to_oneline, to_sexpr
+from atomtrig.core.store_hook import StoreHook
 from atomtrig.core.truthvalue import TruthValue, stv
 from atomtrig.core.types import AtomType, types
 from atomtrig.core.values import as_value
@@ -98,13 +99,13 @@ class AtomSpace:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._tables: dict[AtomType, dict[Any, Atom]] = {}
-        self._size = 0
         self._listeners: list[ChangeListener] = []
         self._watched: set[Atom] = set()
         self._type_watch_roots: dict[AtomType, int] = {}
         self._type_watch: dict[AtomType, int] = {}
         self._watching = False
         self._context_tokens: list[object] = []
+        self._store: StoreHook | None = None
 
     # -- types -------------------------------------------------------------------------------
     @staticmethod
@@ -155,13 +156,11 @@ class AtomSpace:
         atom = table.get(name)
         created = False
         if atom is None:
-            with self._lock:
-                atom = table.get(name)
-                if atom is None:
-                    atom = Node(t, name, self)
-                    table[name] = atom
-                    self._size += 1
-                    created = True
+            # No lock needed: setdefault on a str key is atomic, and a node has no outgoing
+            # set whose incoming sets would need updating.
+            fresh = Node(t, name, self)
+            atom = table.setdefault(name, fresh)
+            created = atom is fresh
         if tv is not None or (created and self._watching):
             self._after_add(atom, created, tv)
         return atom  # type: ignore[return-value]
@@ -201,6 +200,9 @@ class AtomSpace:
             with self._lock:
                 atom = table.get(out)
                 if atom is None:
+                    for a in out:
+                        if a._space is not self:  # removed by another thread meanwhile
+                            self._check_member(a)
                     atom = self._insert_link(t, out, table)  # type: ignore[arg-type]
                     created = True
         if tv is not None or (created and self._watching):
@@ -211,7 +213,6 @@ class AtomSpace:
         # Called with the lock held.
         link = Link(t, out, self)
         table[out] = link
-        self._size += 1
         if len(out) == 2:
             first, second = out
             members: tuple[Atom, ...] = (first,) if first is second else out
@@ -220,15 +221,21 @@ class AtomSpace:
         else:
             members = tuple(dict.fromkeys(out))
         for member in members:
-            buckets = member._incoming
-            if buckets is None:
-                member._incoming = {t: [link]}
-            else:
-                bucket = buckets.get(t)
+            holders = member._incoming
+            if holders is None:
+                member._incoming = link
+            elif holders.__class__ is dict:
+                bucket = holders.get(t)  # type: ignore[union-attr]
                 if bucket is None:
-                    buckets[t] = [link]
+                    holders[t] = [link]  # type: ignore[index]
                 else:
                     bucket.append(link)
+            elif holders.__class__ is list:
+                holders.append(link)  # type: ignore[union-attr]
+                if len(holders) > SMALL_INCOMING:  # type: ignore[arg-type]
+                    member._incoming = _bucketed(holders)  # type: ignore[arg-type]
+            else:
+                member._incoming = [holders, link]  # type: ignore[list-item]
         return link
 
     def _adopt(self, out: tuple[Any, ...]) -> tuple[Atom, ...]:
@@ -286,6 +293,8 @@ class AtomSpace:
             created = atom is None
             if atom is None:
                 atom = self._insert_link(t, out, table)
+                if self._store is not None:  # so a StateLink swap commits as one change
+                    self._store.added(atom)
             replaced: list[Atom] = []
             if created and t is _STATE_LINK and len(out) == 2 and is_closed(atom):
                 for state in out[0].incoming_by_type(_STATE_LINK):
@@ -303,8 +312,20 @@ class AtomSpace:
         if tv is not None:
             self._check_tv(tv)
             atom._tv = tv
-        if not self._watching:
-            return
+        store = self._store
+        if store is not None:
+            if created:
+                store.added(atom)
+            if tv is not None:
+                store.tv_changed(atom, old_tv)
+        if self._watching:
+            self._emit_added(atom, created, tv, old_tv)
+        if store is not None:
+            store.call_done()
+
+    def _emit_added(
+        self, atom: Atom, created: bool, tv: TruthValue | None, old_tv: TruthValue
+    ) -> None:
         events: list[ChangeEvent] = []
         type_watch = self._type_watch
         if created:
@@ -366,7 +387,7 @@ class AtomSpace:
         return sum(len(tb) for tt, tb in self._tables.items() if t in tt.ancestors)
 
     def __len__(self) -> int:
-        return self._size
+        return sum(len(table) for table in list(self._tables.values()))
 
     def __contains__(self, atom: object) -> bool:
         return isinstance(atom, Atom) and atom._space is self
@@ -382,7 +403,7 @@ class AtomSpace:
         return iter(nodes + _topological(links))
 
     def __repr__(self) -> str:
-        return f"<AtomSpace with {self._size} atoms>"
+        return f"<AtomSpace with {len(self)} atoms>"
 
     # -- truth values and values -------------------------------------------------------------
     @staticmethod
@@ -406,8 +427,13 @@ class AtomSpace:
         with self._lock:
             old = atom._tv
             atom._tv = tv
+        store = self._store
+        if store is not None:
+            store.tv_changed(atom, old)
         if self._watching and self._watches(atom, _TV):
             self._emit([ChangeEvent(_TV, atom, old=old, new=tv)])
+        if store is not None:
+            store.call_done()
 
     def _key_atom(self, key: Atom | str, create: bool) -> Atom | None:
         if isinstance(key, str):
@@ -439,8 +465,13 @@ class AtomSpace:
                 atom._values = {key_atom: checked}
             else:
                 values[key_atom] = checked
+        store = self._store
+        if store is not None:
+            store.value_changed(atom, key_atom, old)
         if self._watching and self._watches(atom, _VALUE):
             self._emit([ChangeEvent(_VALUE, atom, key=key_atom, old=old, new=checked)])
+        if store is not None:
+            store.call_done()
 
     def get_value(self, atom: Atom, key: Atom | str) -> Any:
         """The value under ``key``, or None."""
@@ -464,7 +495,7 @@ class AtomSpace:
         with self._lock:
             if atom._space is not self:  # removed meanwhile by another thread
                 raise AtomNotInSpaceError(f"{atom.short()} was removed from its AtomSpace")
-            if not recursive and atom._incoming and any(atom._incoming.values()):
+            if not recursive and atom._incoming is not None:
                 holders = atom.incoming
                 sample = ", ".join(to_oneline(h) for h in holders[:3])
                 raise IncomingSetError(
@@ -474,12 +505,17 @@ class AtomSpace:
             doomed = _upward_closure(atom)
             events: list[ChangeEvent] = []
             watching = self._watching
+            store = self._store
             for victim in doomed:
                 if watching and self._watches(victim, _REMOVED):
                     events.append(ChangeEvent(_REMOVED, victim))
+                if store is not None:
+                    store.removing(victim)
                 self._unlink(victim)
         if events:
             self._emit(events)
+        if store is not None:
+            store.call_done()
         return len(doomed)
 
     def _unlink(self, atom: Atom) -> None:
@@ -487,15 +523,8 @@ class AtomSpace:
         t = atom.type
         key = atom.name if atom.is_node() else atom.out
         del self._tables[t][key]
-        self._size -= 1
         for member in dict.fromkeys(atom.out):
-            buckets = member._incoming
-            if buckets:
-                bucket = buckets.get(t)
-                if bucket:
-                    bucket.remove(atom)  # type: ignore[arg-type]
-                    if not bucket:
-                        del buckets[t]
+            _drop_holder(member, atom)  # type: ignore[arg-type]
         if atom._watch:
             self._watched.discard(atom)
             atom._watch = 0
@@ -509,10 +538,12 @@ class AtomSpace:
                     atom._space = None
                     atom._incoming = None
                     atom._watch = 0
-            self._tables.clear()
+                table.clear()  # in place: lock-free node adds may hold a table
             self._watched.clear()
-            self._size = 0
-            self._watching = bool(self._type_watch)
+            self._watching = bool(self._type_watch) or self._store is not None
+        if self._store is not None:
+            self._store.cleared()
+            self._store.call_done()
 
     # -- change events -----------------------------------------------------------------------
     def add_listener(self, listener: ChangeListener) -> None:
@@ -536,7 +567,7 @@ class AtomSpace:
                 self._watched.add(atom)
             else:
                 self._watched.discard(atom)
-            self._watching = bool(self._watched or self._type_watch)
+            self._watching = bool(self._watched or self._type_watch) or self._store is not None
 
     def set_type_watch(self, type: AtomType | str, mask: int) -> None:
         """Ask for the events in ``mask`` for every atom of ``type`` and its subtypes."""
@@ -554,7 +585,7 @@ class AtomSpace:
             for sub in types.subtypes(root):
                 expanded[sub] = expanded.get(sub, 0) | mask
         self._type_watch = expanded
-        self._watching = bool(self._watched or expanded)
+        self._watching = bool(self._watched or expanded) or self._store is not None
 
     def _watches(self, atom: Atom, kind: ChangeKind) -> bool:
         return bool(atom._watch & kind or self._type_watch.get(atom.type, 0) & kind)
@@ -568,6 +599,62 @@ class AtomSpace:
     def _emit(self, events: list[ChangeEvent]) -> None:
         for listener in list(self._listeners):
             listener.changes_applied(self, events)
+
+    # -- persistence -------------------------------------------------------------------------
+    def attach_store(self, hook: StoreHook) -> None:
+        """Send every change to ``hook`` (see :mod:`atomtrig.core.store_hook`); one at a time.
+
+        ``atomtrig.storage`` attaches its write-through here; users call
+        ``atomtrig.AtomSpace.open`` instead.
+        """
+        with self._lock:
+            if self._store is not None and self._store is not hook:
+                raise InvalidAtomError("this AtomSpace already has a store attached")
+            self._store = hook
+            self._watching = True
+
+    def detach_store(self) -> None:
+        """Stop sending changes to the attached store hook (if any)."""
+        with self._lock:
+            self._store = None
+            self._watching = bool(self._watched or self._type_watch)
+
+    def load_atoms(
+        self, records: Iterable[tuple[AtomType, Any, TruthValue | None]]
+    ) -> list[Atom]:
+        """Restore atoms in bulk, without change events or store calls: each record is
+        ``(type, name, tv)`` for a node or ``(type, outgoing tuple of this space's atoms, tv)``
+        for a link, the outgoing set already in stored (canonical) order; ``tv`` None keeps the
+        default. Returns the atoms, in record order (an atom already present is returned as it
+        is, with its truth value set). Meant for loading a saved store: the records are trusted
+        to be well-formed, so no StateLink/DefineLink/DeleteLink rule is applied.
+
+        >>> space = AtomSpace()
+        >>> concept, inheritance = types["Concept"], types["Inheritance"]
+        >>> a, b = space.load_atoms([(concept, "a", None), (concept, "b", stv(0.5, 0.5))])
+        >>> link, = space.load_atoms([(inheritance, (a, b), None)])
+        >>> link.out == (a, b), b.tv, len(space)
+        (True, (stv 0.5 0.5), 3)
+        """
+        loaded: list[Atom] = []
+        append = loaded.append
+        tables = self._tables
+        with self._lock:
+            for t, key, tv in records:
+                table = tables.get(t)
+                if table is None:
+                    table = self._table(t)
+                atom = table.get(key)
+                if atom is None:
+                    if t.is_node:
+                        atom = Node(t, key, self)
+                        table[key] = atom
+                    else:
+                        atom = self._insert_link(t, key, table)
+                if tv is not None:
+                    atom._tv = tv
+                append(atom)
+        return loaded
 
     # -- the current AtomSpace ---------------------------------------------------------------
     def __enter__(self) -> AtomSpace:
@@ -584,7 +671,7 @@ class AtomSpace:
     # -- printing and interop ----------------------------------------------------------------
     def to_atomese(self) -> str:
         """Every atom that is not inside another one, as Atomese, one top-level form each."""
-        roots = [a for a in self if not a._incoming or not any(a._incoming.values())]
+        roots = [a for a in self if a._incoming is None]
         return "".join(to_sexpr(a) + "\n" for a in roots)
 
     def to_networkx(self) -> Any:
@@ -598,6 +685,31 @@ class AtomSpace:
         from atomtrig.core.graph_export import to_rustworkx
 
         return to_rustworkx(self)
+
+
+def _bucketed(holders: list[Link]) -> dict[AtomType, list[Link]]:
+    buckets: dict[AtomType, list[Link]] = {}
+    for holder in holders:
+        buckets.setdefault(holder.type, []).append(holder)
+    return buckets
+
+
+def _drop_holder(member: Atom, link: Link) -> None:
+    """Take ``link`` out of ``member``'s incoming set (see :class:`Atom` for its forms)."""
+    holders = member._incoming
+    if holders is link:
+        member._incoming = None
+    elif holders.__class__ is list:
+        holders.remove(link)  # type: ignore[union-attr]
+        if len(holders) == 1:  # type: ignore[arg-type]
+            member._incoming = holders[0]  # type: ignore[index]
+    elif holders.__class__ is dict:
+        bucket = holders[link.type]  # type: ignore[index]
+        bucket.remove(link)
+        if not bucket:
+            del holders[link.type]  # type: ignore[union-attr]
+            if not holders:
+                member._incoming = None
 
 
 def _upward_closure(atom: Atom) -> list[Atom]:
