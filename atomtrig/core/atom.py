@@ -16,7 +16,7 @@ True
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from atomtrig.core.errors import AtomNotInSpaceError
 from atomtrig.core.printer import to_sexpr
@@ -128,10 +128,10 @@ class Atom:
                 if t in bucket_type.ancestors:
                     found.extend(bucket)
             return tuple(found)
-        links = (holders,) if holders.__class__ is Link else holders
+        links = cast("list[Link]", [holders] if holders.__class__ is Link else holders)
         if subtypes:
-            return tuple(h for h in links if t in h.type.ancestors)  # type: ignore[union-attr]
-        return tuple(h for h in links if h.type is t)  # type: ignore[union-attr]
+            return tuple(h for h in links if t in h.type.ancestors)
+        return tuple(h for h in links if h.type is t)
 
     @property
     def incoming_size(self) -> int:
@@ -142,7 +142,8 @@ class Atom:
             return 1
         if holders.__class__ is list:
             return len(holders)  # type: ignore[arg-type]
-        return sum(len(b) for b in holders.values())  # type: ignore[union-attr]
+        buckets = cast("dict[AtomType, list[Link]]", holders)
+        return sum(len(b) for b in buckets.values())
 
     # -- printing ----------------------------------------------------------------------------
     def __repr__(self) -> str:
