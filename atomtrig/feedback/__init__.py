@@ -37,11 +37,43 @@ from atomtrig.feedback.lens import (
     GetSlice,
     Lens,
 )
+from atomtrig.feedback.deferred import DeferredEvaluator
+from atomtrig.feedback.modes import FeedbackMode
+from atomtrig.feedback.record import Record, RecordAppCall
+from atomtrig.feedback.recorder import Recorder, add_cost
 from atomtrig.feedback.result import FeedbackCall, FeedbackResult, FeedbackResultStatus
+from atomtrig.feedback.runner import FeedbackRunner, evaluate_records, register, runner_for, wait
 from atomtrig.feedback.select import Select
+from atomtrig.feedback.store import (
+    LeaderboardRow,
+    add_record,
+    get_record,
+    leaderboard,
+    read_result,
+    records,
+    results,
+)
 
 __all__ = [
     "Collect",
+    "DeferredEvaluator",
+    "FeedbackMode",
+    "FeedbackRunner",
+    "LeaderboardRow",
+    "Record",
+    "RecordAppCall",
+    "Recorder",
+    "add_cost",
+    "add_record",
+    "evaluate_records",
+    "get_record",
+    "leaderboard",
+    "read_result",
+    "records",
+    "register",
+    "results",
+    "runner_for",
+    "wait",
     "Feedback",
     "FeedbackCall",
     "FeedbackCombinations",
