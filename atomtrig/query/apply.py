@@ -1,0 +1,227 @@
+"""Applying functions: LambdaLinks, DefineLink definitions, grounded procedures, and binding
+arguments to (typed) variables.
+
+An ExecutionOutputLink ``(ExecutionOutput schema args)`` applies a schema and an EvaluationLink
+``(Evaluation predicate args)`` a predicate:
+
+* ``GroundedSchemaNode`` / ``GroundedPredicateNode``: the Python function (see
+  :mod:`~atomtrig.query.grounded`) is called with the argument atoms;
+* ``DefinedSchemaNode`` / ``DefinedPredicateNode``: the atom its DefineLink gives is applied
+  (recursion is allowed: the definition is looked up at each call);
+* ``LambdaLink``: the arguments are bound to its variables (types checked against its
+  declaration) and its body is executed (evaluated) in that environment — lazily, so a CondLink
+  in a recursive definition stops the recursion.
+
+Arguments are the members of the ListLink (or the single atom given instead), instantiated
+first (executable parts run, variables of the caller replaced): call by value.
+
+A schema that is none of these (a plain ``SchemaNode``) is handed to the fallbacks added with
+:func:`add_schema_fallback` — the place for conventions such as running the grounded schemas
+an EquivalenceLink ties to it — and is an error when none takes it.
+
+>>> from atomtrig.core.atomspace import AtomSpace
+>>> import atomtrig.query
+>>> from atomtrig.query.engine import run
+>>> space = AtomSpace()
+>>> x, y = space.add_node("Variable", "$X"), space.add_node("Variable", "$Y")
+>>> n = lambda v: space.add_node("Number", v)
+>>> body = space.add_link("Plus", [x, space.add_link("Times", [y, n(10)])])
+>>> lam = space.add_link("Lambda", [space.add_link("VariableList", [x, y]), body])
+>>> run(space, space.add_link("ExecutionOutput", [lam, space.add_link("List", [n(2), n(4)])]))
+(NumberNode "42")
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from atomtrig.core.atom import Atom
+from atomtrig.core.truthvalue import TruthValue
+from atomtrig.core.types import types
+from atomtrig.core.variables import declared_variables, free_variables, is_declaration
+from atomtrig.query.engine import Binding, Env, Result, arguments, restrict, run, truth
+from atomtrig.query.errors import ExecutionError, ExecutionTypeError, UndefinedError
+from atomtrig.query.grounded import call_predicate, call_schema
+from atomtrig.query.typecheck import VariableSpec, variable_spec
+
+if TYPE_CHECKING:
+    from atomtrig.core.atomspace import AtomSpace
+
+_LAMBDA = types["LambdaLink"]
+_GSN = types["GroundedSchemaNode"]
+_DSN = types["DefinedSchemaNode"]
+_GPN = types["GroundedPredicateNode"]
+_DPN = types["DefinedPredicateNode"]
+_DEFINE = types["DefineLink"]
+_VARIABLE_LIST = types["VariableList"]
+_VARIABLE_SET = types["VariableSet"]
+
+# How many DefinedSchemaNodes may stand for one another before a cycle is assumed.
+_MAX_ALIASES = 64
+
+SchemaFallback = Callable[["AtomSpace", Atom, Atom, Sequence[Atom]], Any]
+_fallbacks: list[SchemaFallback] = []
+_fallback_lock = threading.Lock()
+
+
+def add_schema_fallback(fallback: SchemaFallback) -> None:
+    """Let ``fallback(space, link, schema, args)`` execute ExecutionOutputLinks whose schema is
+    neither grounded, defined nor a LambdaLink. It returns the result (an atom or a Value), or
+    ``NotImplemented`` to pass; the most recently added fallback is asked first."""
+    with _fallback_lock:
+        _fallbacks.insert(0, fallback)
+
+
+def remove_schema_fallback(fallback: SchemaFallback) -> None:
+    """Remove a fallback added with :func:`add_schema_fallback` (no error if absent)."""
+    with _fallback_lock:
+        if fallback in _fallbacks:
+            _fallbacks.remove(fallback)
+
+
+def specs_of(declaration: Atom | None, variables: tuple[Atom, ...]) -> list[VariableSpec]:
+    """One :class:`VariableSpec` per variable (untyped when there is no declaration)."""
+    if declaration is None:
+        return [variable_spec(v) for v in variables]
+    items = declaration.out if declaration.type in (_VARIABLE_LIST, _VARIABLE_SET) else (declaration,)
+    return [variable_spec(item) for item in items]
+
+
+def definition_of(node: Atom) -> Atom:
+    """The atom a DefineLink gives a DefinedSchemaNode / DefinedPredicateNode."""
+    from atomtrig.query.errors import UndefinedError
+
+    for link in node.incoming_by_type("DefineLink"):
+        if len(link.out) == 2 and link.out[0] is node:
+            return link.out[1]
+    raise UndefinedError(f"{node.short()} is not defined: no (DefineLink {node.short()} ...) in the AtomSpace")
+
+
+def lambda_parts(lam: Atom) -> tuple[Atom | None, tuple[Atom, ...], Atom]:
+    """``(declaration or None, variables, body)`` of a LambdaLink."""
+    out = lam.out
+    if not out:
+        raise ExecutionError(f"{lam.short()}: a LambdaLink needs a body")
+    if len(out) >= 2 and is_declaration(out[0]):
+        if len(out) != 2:
+            raise ExecutionError(f"{lam.short()}: a LambdaLink holds a declaration and one body")
+        return out[0], declared_variables(out[0]), out[1]
+    if len(out) != 1:
+        raise ExecutionError(f"{lam.short()}: a LambdaLink holds an optional declaration and one body")
+    return None, free_variables(out[0]), out[0]
+
+
+def bind_arguments(
+    where: Atom, specs: list[VariableSpec], args: list[Atom], *, strict: bool
+) -> dict[Atom, Binding] | None:
+    """Pair variables with arguments, checking the declared types. A glob takes the run of
+    arguments its interval allows (the others taking one each). Returns None (or raises, when
+    ``strict``) when the arguments do not fit."""
+    globs = [s for s in specs if s.is_glob]
+    problem = ""
+    result: dict[Atom, Binding] = {}
+    if not globs:
+        if len(args) != len(specs):
+            problem = f"{len(specs)} variable(s) but {len(args)} argument(s)"
+        else:
+            for spec, arg in zip(specs, args):
+                if not spec.accepts(arg):
+                    problem = f"{arg.short()} does not fit the declaration of {spec.variable.short()}"
+                    break
+                result[spec.variable] = arg
+    elif len(globs) == 1:
+        fixed = len(specs) - 1
+        run_length = len(args) - fixed
+        if run_length < 0:
+            problem = f"{len(specs)} variable(s) but only {len(args)} argument(s)"
+        else:
+            i = 0
+            for spec in specs:
+                if spec.is_glob:
+                    run = tuple(args[i : i + run_length])
+                    i += run_length
+                    if not spec.accepts_run(run):
+                        problem = f"the run of {len(run)} argument(s) does not fit {spec.variable.short()}"
+                        break
+                    result[spec.variable] = run
+                else:
+                    if not spec.accepts(args[i]):
+                        problem = f"{args[i].short()} does not fit the declaration of {spec.variable.short()}"
+                        break
+                    result[spec.variable] = args[i]
+                    i += 1
+    else:
+        problem = "more than one GlobNode cannot be bound positionally"
+    if problem:
+        if strict:
+            raise ExecutionTypeError(f"{where.short()}: {problem}")
+        return None
+    return result
+
+
+def apply_schema(space: AtomSpace, where: Atom, schema: Atom, args: Atom | None, env: Env) -> Result:
+    """Apply ``schema`` to the arguments ``args`` (a ListLink, one atom, or None), as the
+    ExecutionOutputLink ``where`` does."""
+    inline = True
+    for _ in range(_MAX_ALIASES):
+        t = schema.type
+        if t is _DSN:
+            schema = definition_of(schema)
+            inline = False
+            continue
+        if t is _GSN:
+            return call_schema(space, schema, arguments(space, args, env))
+        if t is _LAMBDA:
+            declaration, variables, body = lambda_parts(schema)
+            bound = bind_arguments(where, specs_of(declaration, variables), arguments(space, args, env), strict=True)
+            assert bound is not None
+            body_env = {**restrict(env, variables), **bound} if inline else bound
+            return run(space, body, body_env)
+        if t is _GPN or t is _DPN:
+            raise ExecutionError(
+                f"{where.short()}: {schema.short()} is a predicate; evaluate it in an EvaluationLink"
+            )
+        argv = arguments(space, args, env)
+        for fallback in list(_fallbacks):
+            result = fallback(space, where, schema, argv)
+            if result is not NotImplemented:
+                return result  # type: ignore[no-any-return]
+        raise ExecutionError(
+            f"{where.short()}: cannot execute {schema.short()}; an ExecutionOutputLink needs a "
+            "GroundedSchemaNode, a DefinedSchemaNode or a LambdaLink"
+        )
+    raise ExecutionError(f"{where.short()}: the definitions of {schema.short()} form a cycle")
+
+
+def apply_predicate(space: AtomSpace, where: Atom, predicate: Atom, args: Atom | None, env: Env) -> TruthValue:
+    """Evaluate ``predicate`` on the arguments ``args``, as the EvaluationLink ``where`` does.
+    A plain PredicateNode is not applied: the caller uses the EvaluationLink's own truth value."""
+    inline = True
+    for _ in range(_MAX_ALIASES):
+        t = predicate.type
+        if t is _DPN:
+            predicate = definition_of(predicate)
+            inline = False
+            continue
+        if t is _GPN:
+            return call_predicate(space, predicate, arguments(space, args, env))
+        if t is _LAMBDA:
+            declaration, variables, body = lambda_parts(predicate)
+            bound = bind_arguments(where, specs_of(declaration, variables), arguments(space, args, env), strict=True)
+            assert bound is not None
+            body_env = {**restrict(env, variables), **bound} if inline else bound
+            return truth(space, body, body_env)
+        if t is _GSN or t is _DSN:
+            raise ExecutionError(
+                f"{where.short()}: {predicate.short()} is a schema; execute it in an "
+                "ExecutionOutputLink"
+            )
+        # A definition that is itself evaluatable (a SequentialAnd, a Satisfaction...).
+        if args is not None and arguments(space, args, env):
+            raise ExecutionError(
+                f"{where.short()}: {predicate.short()} takes no arguments (it is not a LambdaLink)"
+            )
+        return truth(space, predicate, {} if not inline else env)
+    raise ExecutionError(f"{where.short()}: the definitions of {predicate.short()} form a cycle")
