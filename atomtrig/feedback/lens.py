@@ -168,7 +168,7 @@ class GetItemOrAttribute(Step):
     def set(self, obj: Any, update: Updater) -> Any:
         target, descended = self._descend(obj)
         if isinstance(target, Mapping):
-            new = _copy_mapping_with(target, {self.name: update(target.get(self.name))})
+            new = _copy_mapping_with(target, {self.name: update(target.get(self.name, {}))})
         elif target is None or isinstance(target, (str, int, float, bool, bytes)):
             raise LensError(f"step {self} cannot set an attribute on {_kind(target)} {_short(target)}")
         else:
@@ -204,7 +204,7 @@ class GetItem(Step):
     def set(self, obj: Any, update: Updater) -> Any:
         if not isinstance(obj, Mapping):
             raise LensError(f"step {self} needs a mapping, but the value there is {_kind(obj)} {_short(obj)}")
-        return _copy_mapping_with(obj, {self.key: update(obj.get(self.key))})
+        return _copy_mapping_with(obj, {self.key: update(obj.get(self.key, {}))})
 
 
 @dataclass(frozen=True)
@@ -321,7 +321,7 @@ class GetItems(Step):
             raise LensError(f"step {self} needs a mapping, but the value there is {_kind(obj)} {_short(obj)}")
         updates: dict[str, Any] = {}
         for k in self.keys:
-            updates[k] = update(updates.get(k, obj.get(k)))
+            updates[k] = update(updates.get(k, obj.get(k, {})))
         return _copy_mapping_with(obj, updates)
 
 
@@ -434,7 +434,7 @@ class Lens:
 
     def set(self, obj: Any, value: Any) -> Any:
         """A copy of ``obj`` with every selected value replaced by ``value`` (``obj`` is not
-        changed). Missing keys of mappings are created.
+        changed). Missing keys of mappings are created, with empty mappings on the way.
 
         >>> Lens().a[:].set({"a": [1, 2]}, 0)
         {'a': [0, 0]}
