@@ -1,0 +1,252 @@
+"""How each kind of target runs when its trigger fires.
+
+==============================  ===========================================================
+target                          what a firing does
+==============================  ===========================================================
+BindLink / QueryLink            the pattern is matched, the trigger's variable (if any)
+                                pre-bound to the source atom; a RelationshipTriggerLink
+                                keeps only groundings that use the new link (unless
+                                ``trigger:full-query``); each rewrite term is instantiated for
+                                each grounding, with revision (:mod:`.revision`)
+ImplicationLink, possibly       evaluated as a BindLink: the antecedent is the pattern (the
+under ForAllLink                ForAllLink's declaration its variables; an ``AnyNode`` in it
+                                matches any one atom), the consequent the rewrite
+GetLink and other pattern links executed by the query layer with the variable pre-bound
+ExecutionOutputLink with no     the grounded schema is called with the firing's atoms:
+arguments                       (source,) for strength, ping and scheduled-less triggers;
+                                (source, new link) for relationship; (atom, key) for value;
+                                () for a scheduled run
+ExecutionOutputLink on an       every GroundedSchemaNode tied to the SchemaNode by an
+ungrounded SchemaNode           EquivalenceLink above the threshold runs (:mod:`.equivalence`)
+anything else executable        (ExecutionOutputLink with arguments, IfElseLink,
+                                SequentialAnd/OrLink, CondLink, EvaluationLink, PutLink...)
+                                executed by the query layer, the variable bound
+==============================  ===========================================================
+
+The grounded schema (and anything else) can call
+:func:`~atomtrig.triggers.runner.current_firing` to see the firing.
+
+>>> sorted(k for k in ("strength", "relationship", "ping", "value", "scheduled"))[0]
+'ping'
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any
+
+from atomtrig.core.types import types
+from atomtrig.core.variables import declared_variables, is_declaration
+from atomtrig.triggers.errors import TriggerTargetError
+
+if TYPE_CHECKING:
+    from atomtrig.core.atom import Atom
+    from atomtrig.triggers.definitions import Trigger
+    from atomtrig.triggers.engine import TriggerEngine
+    from atomtrig.triggers.firing import Firing
+
+EOL = types["ExecutionOutputLink"]
+SCHEMA = types["SchemaNode"]
+GROUNDED_SCHEMA = types["GroundedSchemaNode"]
+GROUNDED_PREDICATE = types["GroundedPredicateNode"]
+BIND = types["BindLink"]
+QUERY = types["QueryLink"]
+PATTERN = types["PatternLink"]
+IMPLICATION = types["ImplicationLink"]
+FORALL = types["ForAllLink"]
+ANY = types["AnyNode"]
+VARIABLE = types["VariableNode"]
+VARIABLE_LIST = types["VariableList"]
+
+_compiled_lock = threading.Lock()
+_wildcards: dict[Atom, tuple[Atom | None, Atom]] = {}
+
+
+def event_atoms(trigger: Trigger, firing: Firing) -> tuple[Atom, ...]:
+    """The atoms a no-argument grounded schema target is called with."""
+    ev = firing.event
+    if ev is None:
+        return ()
+    if trigger.kind == "relationship":
+        return (ev.atom, ev.link)  # type: ignore[return-value]
+    if trigger.kind == "value":
+        return (ev.atom, ev.key)  # type: ignore[return-value]
+    return (ev.atom,)
+
+
+def _bindings(trigger: Trigger, firing: Firing) -> dict[Atom, Atom] | None:
+    ev = firing.event
+    if trigger.variable is None or ev is None:
+        return None
+    return {trigger.variable: ev.atom}
+
+
+def _anchor(trigger: Trigger, firing: Firing) -> Atom | None:
+    if trigger.kind == "relationship" and not trigger.options.full_query and firing.event is not None:
+        return firing.event.link
+    return None
+
+
+def run_target(engine: TriggerEngine, trigger: Trigger, firing: Firing) -> None:
+    """Run ``trigger``'s target for ``firing`` (see the module docstring)."""
+    target = trigger.target
+    t = target.type
+    space = engine.space
+    folder = trigger.folder
+    if folder is not None:
+        from atomtrig.triggers.schema_files import using_folder
+
+        with using_folder(folder):
+            _run(engine, trigger, firing, target, t, space)
+    else:
+        _run(engine, trigger, firing, target, t, space)
+
+
+def _run(engine: TriggerEngine, trigger: Trigger, firing: Firing, target: Atom, t: Any, space: Any) -> None:
+    if t is BIND or t is QUERY:
+        _bind(engine, trigger, firing, target)
+    elif t is IMPLICATION or t is FORALL:
+        _implication(engine, trigger, firing, target)
+    elif t is EOL and len(target.out) == 1:
+        _call_no_args(engine, trigger, firing, target.out[0])
+    else:
+        from atomtrig.query.engine import run
+
+        bindings = _bindings(trigger, firing)
+        if PATTERN in t.ancestors and _anchor(trigger, firing) is not None:
+            # Other pattern links (GetLink...) have no rewrite to anchor; run them whole.
+            pass
+        run(space, target, bindings or {})
+
+
+def _call_no_args(engine: TriggerEngine, trigger: Trigger, firing: Firing, schema: Atom) -> None:
+    from atomtrig.query.grounded import resolve
+
+    args = event_atoms(trigger, firing)
+    if GROUNDED_SCHEMA in schema.type.ancestors or GROUNDED_PREDICATE in schema.type.ancestors:
+        fn = resolve(schema)
+        with engine.space:
+            fn(*args)
+        return
+    if schema.type is SCHEMA:
+        from atomtrig.triggers.equivalence import equivalent_schemas
+
+        found = equivalent_schemas(schema)
+        if not found:
+            raise TriggerTargetError(
+                f"{schema.short()} is not grounded and no EquivalenceLink ties it to a "
+                "GroundedSchemaNode above the threshold"
+            )
+        for grounded_schema in found:
+            fn = resolve(grounded_schema)
+            with engine.space:
+                fn(*args)
+        return
+    from atomtrig.query.engine import run
+
+    run(engine.space, trigger.target, _bindings(trigger, firing) or {})
+
+
+def _rewrite(engine: TriggerEngine, template: Atom, grounding: Any) -> None:
+    if engine.revision:
+        from atomtrig.triggers.revision import instantiate_revising
+
+        instantiate_revising(engine.space, template, grounding)
+    else:
+        from atomtrig.query.instantiate import instantiate
+
+        instantiate(engine.space, template, grounding)
+
+
+def _bind(engine: TriggerEngine, trigger: Trigger, firing: Firing, target: Atom) -> None:
+    from atomtrig.query.matcher import match
+
+    out = target.out
+    rest = out[1:] if out and is_declaration(out[0]) else out
+    rewrites = rest[1:]
+    groundings = match(engine.space, target, anchor=_anchor(trigger, firing),
+                       fixed=_bindings(trigger, firing))
+    for grounding in groundings:
+        for template in rewrites:
+            _rewrite(engine, template, grounding)
+
+
+def implication_parts(target: Atom) -> tuple[Atom | None, Atom, Atom]:
+    """``(declaration, antecedent, consequent)`` of an ImplicationLink, bare or under a
+    ForAllLink; an AnyNode in the antecedent becomes a fresh variable of its own (a wildcard
+    that matches one atom and is not used by the consequent)."""
+    with _compiled_lock:
+        cached = _wildcards.get(target)
+    if cached is not None and target._space is not None:
+        declaration, implication = cached
+    else:
+        declaration = None
+        implication = target
+        if target.type is FORALL:
+            if len(target.out) != 2 or target.out[1].type is not IMPLICATION:
+                raise TriggerTargetError(
+                    f"{target.short()}: a ForAllLink target must hold a declaration and an "
+                    "ImplicationLink"
+                )
+            declaration, implication = target.out
+            if not is_declaration(declaration):
+                raise TriggerTargetError(f"{target.short()}: {declaration.short()} is not a variable declaration")
+        if len(implication.out) != 2:
+            raise TriggerTargetError(f"{implication.short()}: an ImplicationLink needs an antecedent and a consequent")
+        declaration, implication = _replace_wildcards(target, declaration, implication)
+        with _compiled_lock:
+            _wildcards[target] = (declaration, implication)
+    antecedent, consequent = implication.out
+    return declaration, antecedent, consequent
+
+
+def _replace_wildcards(target: Atom, declaration: Atom | None, implication: Atom) -> tuple[Atom | None, Atom]:
+    space = target.space
+    antecedent, consequent = implication.out
+    counter = [0]
+    fresh: list[Atom] = []
+
+    def walk(atom: Atom) -> Atom:
+        if atom.type is ANY:
+            counter[0] += 1
+            v = space.add_node(VARIABLE, f"$any#{counter[0]}@{id(target):x}")
+            fresh.append(v)
+            return v
+        if not atom.out:
+            return atom
+        new = [walk(c) for c in atom.out]
+        if all(a is b for a, b in zip(new, atom.out)):
+            return atom
+        return space.add_link(atom.type, new)
+
+    new_antecedent = walk(antecedent)
+    if not fresh:
+        return declaration, implication
+    if declaration is not None:
+        items = list(declaration.out) if declaration.type is VARIABLE_LIST else [declaration]
+        declaration = space.add_link(VARIABLE_LIST, items + fresh)
+    # The rewritten rule is kept as the link the matcher compiles (not as a new fact).
+    return declaration, space.add_link(IMPLICATION, [new_antecedent, consequent])
+
+
+def _implication(engine: TriggerEngine, trigger: Trigger, firing: Firing, target: Atom) -> None:
+    from atomtrig.query.matcher import match_body
+
+    declaration, antecedent, consequent = implication_parts(target)
+    fixed = _bindings(trigger, firing)
+    if declaration is not None and fixed:
+        names = declared_variables(declaration)
+        fixed = {k: v for k, v in fixed.items() if k in names}
+    groundings = match_body(engine.space, declaration, antecedent,
+                            anchor=_anchor(trigger, firing), fixed=fixed or None)
+    for grounding in groundings:
+        _rewrite(engine, consequent, grounding)
+
+
+def condition_holds(engine: TriggerEngine, trigger: Trigger) -> bool:
+    """Evaluate a ScheduledExecutionLink's condition: true when its strength is above 0.5."""
+    from atomtrig.query.engine import truth
+
+    condition = trigger.condition
+    assert condition is not None
+    return truth(engine.space, condition, {}).strength > 0.5
