@@ -623,8 +623,9 @@ class AtomSpace:
         self, records: Iterable[tuple[AtomType, Any, TruthValue | None]]
     ) -> list[Atom]:
         """Restore atoms in bulk, without change events or store calls: each record is
-        ``(type, name, tv)`` for a node or ``(type, outgoing tuple of this space's atoms, tv)``
-        for a link, the outgoing set already in stored (canonical) order; ``tv`` None keeps the
+        ``(type, name, tv)`` for a node or ``(type, outgoing, tv)`` for a link, where
+        ``outgoing`` is a tuple of this space's atoms or of ints, the positions of earlier records
+        of the same call, already in stored (canonical) order; ``tv`` None keeps the
         default. Returns the atoms, in record order (an atom already present is returned as it
         is, with its truth value set). Meant for loading a saved store: the records are trusted
         to be well-formed, so no StateLink/DefineLink/DeleteLink rule is applied.
@@ -633,14 +634,17 @@ class AtomSpace:
         >>> concept, inheritance = types["Concept"], types["Inheritance"]
         >>> a, b = space.load_atoms([(concept, "a", None), (concept, "b", stv(0.5, 0.5))])
         >>> link, = space.load_atoms([(inheritance, (a, b), None)])
-        >>> link.out == (a, b), b.tv, len(space)
-        (True, (stv 0.5 0.5), 3)
+        >>> c, other = space.load_atoms([(concept, "c", None), (inheritance, (0,), None)])
+        >>> other.out == (c,), b.tv, len(space)
+        (True, (stv 0.5 0.5), 5)
         """
         loaded: list[Atom] = []
         append = loaded.append
         tables = self._tables
         with self._lock:
             for t, key, tv in records:
+                if not t.is_node and key and key[0].__class__ is int:
+                    key = tuple([loaded[i] for i in key])
                 table = tables.get(t)
                 if table is None:
                     table = self._table(t)

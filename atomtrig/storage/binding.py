@@ -1,0 +1,482 @@
+"""Write-through: ties an AtomSpace to a :class:`~atomtrig.storage.base.StorageBackend`.
+
+:class:`StoreBinding` is the core's store hook (:mod:`atomtrig.core.store_hook`). Every change
+is noted, as it is applied, in a list owned by the thread that made it; when the API call is
+over (``call_done``) the list is turned into one :class:`~atomtrig.storage.base.Batch` and
+committed. Inside :meth:`StoreBinding.transaction` the lists of every call made in the
+transaction become one batch, committed at the end, and an undo log of the in-memory changes is
+kept so a rollback can restore the AtomSpace too.
+
+Why changes are resolved when the batch is built, not when they happen: the core hands events
+out after its lock is released, so two threads' changes may reach the store in another order
+than they were applied. The batch therefore records *which* atoms changed and reads their
+*current* state (alive or removed, truth value, values) under the store's write lock. Atom ids
+are never reused, so whatever order two batches come in, the store ends up matching memory.
+
+>>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.storage.memory import MemoryBackend
+>>> space, backend = AtomSpace(), MemoryBackend()
+>>> binding = StoreBinding.attach(space, backend)
+>>> _ = space.add_node("Concept", "cat")
+>>> backend.atom_count()
+1
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from atomtrig.core.atom import Atom
+from atomtrig.core.truthvalue import DEFAULT_TV, TruthValue
+from atomtrig.core.types import AtomType, types
+from atomtrig.storage.base import Batch, StorageBackend
+from atomtrig.storage.codec import decode_tv, decode_value, encode_tv, encode_value
+from atomtrig.storage.errors import (
+    StorageError,
+    StoreClosedError,
+    StoreCorruptError,
+    TransactionError,
+)
+
+if TYPE_CHECKING:
+    from atomtrig.core.atomspace import AtomSpace
+
+log = logging.getLogger("atomtrig.storage")
+
+# Operation tags in a thread's pending list.
+_ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE = range(6)
+
+OpenHook = Callable[["AtomSpace"], None]
+_open_hooks: list[OpenHook] = []
+
+
+def register_open_hook(hook: OpenHook) -> None:
+    """Run ``hook(space)`` after a store was loaded into ``space`` (layers above the core use it,
+    e.g. to register the trigger links that were loaded). Loading itself sends no change
+    events, so nothing fires because atoms were read back."""
+    if hook not in _open_hooks:
+        _open_hooks.append(hook)
+
+
+@dataclass
+class _Transaction:
+    undo: list[tuple[Any, ...]] = field(default_factory=list)
+    revived: dict[Atom, Atom] = field(default_factory=dict)
+    marks: list[tuple[int, int]] = field(default_factory=list)
+
+
+class _ThreadState(threading.local):
+    def __init__(self) -> None:
+        self.ops: list[tuple[Any, ...]] = []
+        self.tx: _Transaction | None = None
+        self.replaying = False
+
+
+class StoreBinding:
+    """The store hook of one AtomSpace. ``backend`` None keeps only transactions' undo logs (a
+    plain in-memory space inside ``space.transaction()``)."""
+
+    def __init__(self, space: AtomSpace, backend: StorageBackend | None) -> None:
+        self.space = space
+        self.backend = backend
+        self._ids: dict[Atom, int] = {}
+        self._type_ids: dict[AtomType, int] = {}
+        self._next_tid = 1
+        self._types_seen = 0
+        self._next_id = 1
+        self._write_lock = threading.RLock()
+        self._local = _ThreadState()
+        self._closed = False
+        self._open_transactions = 0
+
+    # -- attaching and loading ---------------------------------------------------------------
+    @classmethod
+    def attach(cls, space: AtomSpace, backend: StorageBackend | None) -> StoreBinding:
+        """Load what ``backend`` holds into ``space`` (which should be empty), then write every
+        later change of ``space`` through to it."""
+        binding = cls(space, backend)
+        if backend is not None:
+            binding._load()
+        space.attach_store(binding)
+        if backend is not None:
+            for hook in list(_open_hooks):
+                hook(space)
+        return binding
+
+    def _load(self) -> None:
+        assert self.backend is not None
+        loaded = self.backend.load()
+        by_tid: dict[int, AtomType] = {}
+        for tid, name, parents in loaded.types:
+            try:
+                t = types.declare(name, parents.split(",")) if parents else types[name]
+            except Exception as error:
+                raise StorageError(f"the store's type {name!r} cannot be restored: {error}") from None
+            by_tid[tid] = t
+            self._type_ids[t] = tid
+            self._next_tid = max(self._next_tid, tid + 1)
+        atom_ids: list[int] = []
+        note = atom_ids.append
+        position: dict[int, int] = {}
+
+        def records() -> Iterator[tuple[AtomType, Any, TruthValue | None]]:
+            try:
+                for count, (aid, tid, name, out, tv) in enumerate(loaded.atoms):
+                    position[aid] = count
+                    note(aid)
+                    t = by_tid[tid]
+                    if out is None:
+                        yield t, name, None if tv is None else decode_tv(tv)
+                    else:
+                        key = tuple(position[int(x)] for x in out.split())
+                        yield t, key, None if tv is None else decode_tv(tv)
+            except (KeyError, ValueError, TypeError) as error:
+                raise StoreCorruptError(f"the store's atom table is damaged ({error!r})") from None
+
+        atoms = self.space.load_atoms(records())
+        self._ids = dict(zip(atoms, atom_ids))
+        self._next_id = loaded.next_id
+        by_id = dict(zip(atom_ids, atoms))
+        with self.space._lock:
+            for aid, kid, text in loaded.values:
+                try:
+                    atom, key = by_id[aid], by_id[kid]
+                except KeyError:
+                    raise StoreCorruptError(
+                        f"the store holds a value of a missing atom ({aid}, {kid})"
+                    ) from None
+                value = decode_value(text, self.space)
+                # Restoring, not changing: written straight in, so no trigger sees it.
+                if atom._values is None:
+                    atom._values = {key: value}
+                else:
+                    atom._values[key] = value
+        self._types_seen = 0  # declared types are re-checked on the first commit
+
+    # -- the store hook (called by the core) -------------------------------------------------
+    def added(self, atom: Atom) -> None:
+        local = self._local
+        if self.backend is not None:
+            local.ops.append((_ADD, atom))
+        tx = local.tx
+        if tx is not None and not local.replaying:
+            tx.undo.append(("add", atom))
+
+    def tv_changed(self, atom: Atom, old: TruthValue) -> None:
+        local = self._local
+        if self.backend is not None:
+            local.ops.append((_TV, atom))
+        tx = local.tx
+        if tx is not None and not local.replaying:
+            tx.undo.append(("tv", atom, old))
+
+    def value_changed(self, atom: Atom, key: Atom, old: object) -> None:
+        local = self._local
+        if self.backend is not None:
+            local.ops.append((_VALUE, atom, key))
+        tx = local.tx
+        if tx is not None and not local.replaying:
+            tx.undo.append(("value", atom, key, old))
+
+    def removing(self, atom: Atom) -> None:
+        local = self._local
+        if self.backend is not None:
+            local.ops.append((_REMOVE, atom))
+        tx = local.tx
+        if tx is not None and not local.replaying:
+            values = dict(atom._values) if atom._values else None
+            tx.undo.append(("remove", atom, atom._tv, values))
+
+    def cleared(self) -> None:
+        local = self._local
+        if self.backend is not None:
+            local.ops.append((_CLEAR,))
+        if local.tx is not None and not local.replaying:
+            local.tx.undo.append(("clear",))
+
+    def call_done(self) -> None:
+        local = self._local
+        if local.tx is None and local.ops:
+            self._flush(local)
+
+    # -- state of the layers above (trigger statistics, schedules, the firing journal) ------
+    def put_state(self, namespace: str, key: str, value: str | None, commit: bool = False) -> None:
+        """Write ``value`` (None deletes) under ``(namespace, key)`` with the current thread's
+        pending changes: in a transaction it commits with the transaction, otherwise with the
+        current API call, or at once with ``commit=True``."""
+        if self.backend is None:
+            return
+        local = self._local
+        local.ops.append((_STATE, namespace, key, value))
+        if commit and local.tx is None:
+            self._flush(local)
+
+    def read_state(self, namespace: str) -> dict[str, str]:
+        """The committed state of one namespace (empty for a space with no store)."""
+        return {} if self.backend is None else self.backend.read_state(namespace)
+
+    def commit_pending(self) -> None:
+        """Commit the current thread's pending changes now (unless inside a transaction)."""
+        local = self._local
+        if local.tx is None and local.ops:
+            self._flush(local)
+
+    # -- building and writing a batch --------------------------------------------------------
+    def _flush(self, local: _ThreadState) -> None:
+        ops, local.ops = local.ops, []
+        if self._closed:
+            raise StoreClosedError(
+                "this AtomSpace's store was closed; the change was made in memory only"
+            )
+        backend = self.backend
+        assert backend is not None
+        with self._write_lock:
+            saved = (self._next_id, self._next_tid, dict(self._type_ids), self._types_seen)
+            removed_ids: list[tuple[Atom, int]] = []
+            try:
+                batch = self._build(ops, removed_ids)
+                if batch:
+                    batch.next_id = self._next_id
+                    backend.apply(batch)
+            except BaseException:
+                # Nothing was written: forget the ids handed out, keep the changes pending so
+                # the next commit retries them, and report.
+                self._next_id, self._next_tid, self._type_ids, self._types_seen = saved
+                for atom, atom_id in removed_ids:
+                    self._ids[atom] = atom_id
+                for op in ops:
+                    if op[0] in (_ADD, _TV, _VALUE) and op[1] in self._ids:
+                        if self._ids[op[1]] >= saved[0]:
+                            del self._ids[op[1]]
+                local.ops[:0] = ops
+                raise
+
+    def _build(self, ops: list[tuple[Any, ...]], removed_ids: list[tuple[Atom, int]]) -> Batch:
+        batch = Batch()
+        space = self.space
+        ids = self._ids
+        if len(types) != self._types_seen:
+            for t in types.declared():
+                self._type_id(t, batch)
+            self._types_seen = len(types)
+        ensure = self._ensure
+        for op in ops:
+            tag = op[0]
+            atom = op[1] if len(op) > 1 else None
+            if tag == _ADD:
+                if atom._space is space and atom not in ids:
+                    ensure(atom, batch)
+            elif tag == _TV:
+                if atom._space is space:
+                    atom_id = ids.get(atom)
+                    if atom_id is None:
+                        ensure(atom, batch)
+                    else:
+                        batch.tvs[atom_id] = encode_tv(atom._tv)
+            elif tag == _VALUE:
+                key = op[2]
+                if atom._space is space and key._space is space:
+                    atom_id = ensure(atom, batch)
+                    key_id = ensure(key, batch)
+                    values = atom._values
+                    value = values.get(key) if values else None
+                    batch.values[(atom_id, key_id)] = None if value is None else encode_value(value)
+            elif tag == _REMOVE:
+                atom_id = ids.pop(atom, None)
+                if atom_id is not None:
+                    removed_ids.append((atom, atom_id))
+                    batch.removals.append(atom_id)
+            elif tag == _CLEAR:
+                kept_types = batch.types
+                batch = Batch(clear=True, types=kept_types)
+                for live in list(ids):
+                    if live._space is not space:
+                        removed_ids.append((live, ids.pop(live)))
+                # atoms added after the clear (in this batch) are picked up again below
+            else:  # _STATE
+                batch.state[(op[1], op[2])] = op[3]
+        return batch
+
+    def _type_id(self, t: AtomType, batch: Batch) -> int:
+        tid = self._type_ids.get(t)
+        if tid is None:
+            if not t.builtin:
+                for parent in t.parents:
+                    self._type_id(parent, batch)
+            tid = self._next_tid
+            self._next_tid += 1
+            self._type_ids[t] = tid
+            parents = None if t.builtin else ",".join(p.name for p in t.parents)
+            batch.types.append((tid, t.name, parents))
+        return tid
+
+    def _ensure(self, atom: Atom, batch: Batch) -> int:
+        """The id of ``atom`` in the store, inserting it (and its outgoing atoms) if needed."""
+        ids = self._ids
+        atom_id = ids.get(atom)
+        if atom_id is not None:
+            return atom_id
+        if atom.is_node():
+            name: str | None = atom.name
+            out: str | None = None
+        else:
+            name = None
+            out = " ".join([str(ids.get(c) or self._ensure(c, batch)) for c in atom.out])
+        tid = self._type_ids.get(atom.type) or self._type_id(atom.type, batch)
+        atom_id = self._next_id
+        self._next_id = atom_id + 1
+        ids[atom] = atom_id
+        tv = atom._tv
+        batch.inserts.append(
+            (atom_id, tid, name, out, None if tv is DEFAULT_TV else encode_tv(tv))
+        )
+        values = atom._values
+        if values:
+            space = self.space
+            for key, value in list(values.items()):
+                if key._space is space:
+                    batch.values[(atom_id, self._ensure(key, batch))] = encode_value(value)
+        return atom_id
+
+    # -- transactions ------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Group the current thread's changes: they commit together when the block ends, or,
+        if it raises, are undone in memory and never reach the store. Nested blocks are
+        savepoints: an exception that leaves an inner block undoes only that block."""
+        local = self._local
+        if self._closed:
+            raise StoreClosedError("this AtomSpace's store was closed")
+        outermost = local.tx is None
+        if outermost:
+            if local.ops and self.backend is not None:
+                self._flush(local)  # earlier auto-committed work stays out of this one
+            local.tx = _Transaction()
+            with self._write_lock:
+                self._open_transactions += 1
+        tx = local.tx
+        assert tx is not None
+        mark = (len(local.ops), len(tx.undo))
+        tx.marks.append(mark)
+        try:
+            yield
+        except BaseException:
+            tx.marks.pop()
+            if outermost:
+                self._end_transaction(local)
+                local.ops = []
+                self._undo(tx, 0, local)
+                if local.ops and self.backend is not None:
+                    self._flush(local)  # restorations that others' commits made necessary
+            else:
+                del local.ops[mark[0]:]
+                self._undo(tx, mark[1], local)
+            raise
+        tx.marks.pop()
+        if outermost:
+            self._end_transaction(local)
+            if local.ops and self.backend is not None:
+                try:
+                    self._flush(local)
+                except BaseException:
+                    local.ops = []
+                    self._undo(tx, 0, local)
+                    raise
+
+    def _end_transaction(self, local: _ThreadState) -> None:
+        local.tx = None
+        with self._write_lock:
+            self._open_transactions -= 1
+
+    def in_transaction(self) -> bool:
+        """True inside ``transaction()`` on this thread."""
+        return self._local.tx is not None
+
+    def _undo(self, tx: _Transaction, down_to: int, local: _ThreadState) -> None:
+        entries = tx.undo[down_to:]
+        del tx.undo[down_to:]
+        space = self.space
+        revived = tx.revived
+
+        def live(atom: Atom) -> Atom:
+            while atom in revived:
+                atom = revived[atom]
+            return atom
+
+        local.replaying = True
+        try:
+            for entry in reversed(entries):
+                kind = entry[0]
+                try:
+                    if kind == "add":
+                        atom = live(entry[1])
+                        if atom._space is space:
+                            space.remove(atom, recursive=True)
+                    elif kind == "tv":
+                        atom = live(entry[1])
+                        if atom._space is space:
+                            space.set_tv(atom, entry[2])
+                    elif kind == "value":
+                        atom, key = live(entry[1]), live(entry[2])
+                        if atom._space is space and key._space is space:
+                            space.set_value(atom, key, entry[3])
+                    elif kind == "remove":
+                        self._revive(entry, live, revived)
+                    elif kind == "clear":
+                        log.warning("a transaction that called clear() was rolled back; the "
+                                    "cleared atoms are not restored in memory")
+                except Exception:  # keep undoing the rest; report the first cause upstream
+                    log.exception("undoing %s during a rollback failed", kind)
+        finally:
+            local.replaying = False
+
+    def _revive(
+        self, entry: tuple[Any, ...], live: Callable[[Atom], Atom], revived: dict[Atom, Atom]
+    ) -> None:
+        _, dead, tv, values = entry
+        space = self.space
+        tv_arg = None if tv is DEFAULT_TV else tv
+        if dead.is_node():
+            again: Atom = space.add_node(dead.type, dead.name, tv_arg)
+        else:
+            made = space.add_link(dead.type, [live(c) for c in dead.out], tv_arg)
+            if made is None:
+                return
+            again = made
+        revived[dead] = again
+        with self._write_lock:
+            old_id = self._ids.pop(dead, None)
+            if old_id is not None and again not in self._ids:
+                self._ids[again] = old_id
+        for key, value in (values or {}).items():
+            key = live(key)
+            if key._space is space:
+                space.set_value(again, key, value)
+
+    # -- closing -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Commit this thread's pending changes and release the backend."""
+        if self._closed:
+            return
+        local = self._local
+        if local.tx is not None:
+            raise TransactionError("close() inside a transaction; end the transaction first")
+        if local.ops and self.backend is not None:
+            self._flush(local)
+        with self._write_lock:
+            self._closed = True
+            if self.backend is not None:
+                self.backend.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def atom_id(self, atom: Atom) -> int | None:
+        """The store's id of ``atom`` (None if it was not committed yet)."""
+        return self._ids.get(atom)

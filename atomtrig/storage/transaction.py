@@ -1,0 +1,56 @@
+"""``space.transaction()``: changes that commit together or not at all, in the store and in
+memory alike.
+
+Inside the block every change the current thread makes is noted with what it replaced (an undo
+log). When the block ends normally, the changes are committed to the store as one transaction
+(with no store attached there is nothing to commit). When it raises, the undo log is applied in
+reverse, so the AtomSpace is as it was before the block, and nothing reaches the store; the
+exception then propagates. Nested blocks are savepoints.
+
+A removed atom that a rollback restores is a new Python object (equal in content, with its
+truth value and values): references to the removed object stay dead. Other threads' changes
+are not isolated from a transaction (the AtomSpace is one shared store); a rollback undoes only
+the changes of its own thread, and ``clear()`` inside a transaction is not undone in memory.
+
+>>> import atomtrig
+>>> space = atomtrig.AtomSpace()
+>>> try:
+...     with space.transaction():
+...         _ = space.add_node("Concept", "draft")
+...         raise ValueError("changed my mind")
+... except ValueError:
+...     pass
+>>> space.get_node("Concept", "draft") is None
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from atomtrig.storage.binding import StoreBinding
+
+if TYPE_CHECKING:
+    from atomtrig.core.atomspace import AtomSpace
+
+
+@contextmanager
+def transaction(space: AtomSpace) -> Iterator[None]:
+    """Group changes to ``space``; see the module docstring."""
+    binding = space._store
+    temporary = False
+    if binding is None:
+        # A plain in-memory space: attach an undo-only binding for the block's duration.
+        binding = StoreBinding(space, None)
+        space.attach_store(binding)
+        temporary = True
+    elif not isinstance(binding, StoreBinding):
+        raise TypeError(f"the store hook of this space ({binding!r}) has no transactions")
+    try:
+        with binding.transaction():
+            yield
+    finally:
+        if temporary and not binding.in_transaction():
+            space.detach_store()
