@@ -92,6 +92,8 @@ def _parse(path: Path, text: str) -> Any:
 def load_cases(path: str | os.PathLike[str], *, require_ids: bool = True) -> list[dict[str, Any]]:
     """Read a case suite from a ``.json``, ``.yaml`` or ``.yml`` file and check it."""
     p = Path(path)
+    if p.suffix.lower() not in (".json", ".yaml", ".yml"):
+        raise CaseError(f"{p}: a case file must end in .json, .yaml or .yml")
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as error:

@@ -235,10 +235,11 @@ def convert_value(key: str, value: Any, default: Any) -> Any:
     else:  # None, list, {} or a new key: any JSON value
         target = "json"
 
+    original = value
     shown = "" if isinstance(default, Prompt) or default is None else f" (like the default {json.dumps(default)})"
 
     def fail(expected: str) -> ConfigError:
-        return ConfigError(f"{key}={value}: expected {expected}{shown}, got {value!r}")
+        return ConfigError(f"{key}={original}: expected {expected}{shown}, got {original!r}")
 
     if target is bool:
         if isinstance(value, bool):
@@ -288,7 +289,10 @@ def convert_value(key: str, value: Any, default: Any) -> Any:
 
 
 def _suggest(key: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(key, known, n=3, cutoff=0.7)
+    # Only the keys nearly as close as the best one: sibling keys share a long dotted prefix,
+    # so every one of them looks "close" to difflib.
+    scored = sorted(((difflib.SequenceMatcher(None, key, k).ratio(), k) for k in known), reverse=True)
+    close = [k for score, k in scored[:3] if score >= max(0.7, scored[0][0] - 0.05)] if scored else []
     if not close:
         # Compare the last part too: "infer.modle" vs "infer.model" is close, but
         # "settings.top_p" against the full paths may not be.
