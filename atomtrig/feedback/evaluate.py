@@ -104,12 +104,6 @@ def _score(ret: Any, feedback_name: str) -> tuple[Any, dict[str, Any]]:
 
 
 def _select(feedback: Feedback, document: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, list[Any]]:
-    import inspect
-
-    defaults = {
-        name: p.default is not inspect.Parameter.empty
-        for name, p in inspect.signature(feedback.imp).parameters.items()
-    }
     selected: dict[str, list[Any]] = {}
     for param in feedback.parameters:
         if param in overrides:
@@ -117,7 +111,7 @@ def _select(feedback: Feedback, document: Mapping[str, Any], overrides: Mapping[
             continue
         lens = feedback.selectors.get(param)
         if lens is None:
-            if defaults.get(param):
+            if param in feedback.has_default:
                 continue
             raise _Stop(
                 FeedbackResultStatus.FAILED,
@@ -179,9 +173,15 @@ def evaluate(
         if feedback.if_exists is not None and not feedback.if_exists.exists(document):
             raise _Stop(FeedbackResultStatus.SKIPPED, f"if_exists selector {feedback.if_exists} found nothing")
         selected = _select(feedback, document, overrides)
+        by_position = feedback.positional_only
         for args in _combinations(feedback, selected):
             try:
-                ret = feedback.imp(**args)
+                if by_position:
+                    positional = [args[p] for p in by_position if p in args]
+                    keywords = {k: v for k, v in args.items() if k not in by_position}
+                    ret = feedback.imp(*positional, **keywords)
+                else:
+                    ret = feedback.imp(**args)
             except SkipEval:
                 continue
             except Exception:

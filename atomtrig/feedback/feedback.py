@@ -65,8 +65,26 @@ def _parameters(imp: Callable[..., Any]) -> list[str]:
         signature = inspect.signature(imp)
     except (TypeError, ValueError):
         raise FeedbackError(f"cannot read the signature of the implementation {imp!r}") from None
-    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    kinds = (
+        inspect.Parameter.POSITIONAL_ONLY,
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
     return [p.name for p in signature.parameters.values() if p.kind in kinds]
+
+
+def _with_defaults(imp: Callable[..., Any]) -> frozenset[str]:
+    signature = inspect.signature(imp)
+    return frozenset(n for n, p in signature.parameters.items() if p.default is not inspect.Parameter.empty)
+
+
+def positional_only(imp: Callable[..., Any]) -> list[str]:
+    """The parameters of ``imp`` that must be passed by position (``len(obj, /)``)."""
+    try:
+        signature = inspect.signature(imp)
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.POSITIONAL_ONLY]
 
 
 def _callable_name(func: Callable[..., Any]) -> str:
@@ -111,6 +129,8 @@ class Feedback:
             raise FeedbackError(f"{error}; use one of the FeedbackOnMissingParameters / FeedbackCombinations values") from None
         self.higher_is_better = bool(higher_is_better)
         self.parameters: list[str] = _parameters(imp)
+        self.positional_only: list[str] = positional_only(imp)
+        self.has_default: frozenset[str] = _with_defaults(imp)
         self.selectors: dict[str, Lens] = {}
         for param, selector in (selectors or {}).items():
             self._check_parameter(param)
