@@ -289,7 +289,7 @@ def _alternative(
         return True
 
     if not alt.components:
-        if finish(start):
+        if anchor is None and finish(start):
             yield start
         return
 
@@ -377,7 +377,9 @@ class _Search:
         yield from self._step([self.clauses[i] for i in indices], b, virtuals)
 
     def exists(self, group: list[Clause], b: Bindings) -> bool:
-        for _ in self._step(list(group), b, []):
+        # A constant term is in the store (it is part of the pattern): it holds by itself.
+        remaining = [c for c in group if c.term.kind != CONST]
+        for _ in self._step(remaining, b, []):
             return True
         return False
 
