@@ -35,6 +35,8 @@ from atomtrig.pipeline.pipeline import Pipeline
 from atomtrig.pipeline.registry import load_pipeline, registered_pipelines
 from atomtrig.pipeline.runlog import find_log, list_logs, write_log
 from atomtrig.pipeline.runner import arun_pipeline, run_pipeline
+from atomtrig.pipeline.store import add_case, import_run_log, load_dag, store_pipeline
+from atomtrig.pipeline.trigger import run_on_new_cases
 
 __all__ = [
     "CaseError",
@@ -48,6 +50,7 @@ __all__ = [
     "Prompt",
     "RunLogError",
     "Stage",
+    "add_case",
     "StageResultError",
     "apply_overrides",
     "arun_pipeline",
@@ -55,11 +58,15 @@ __all__ = [
     "check_cases",
     "check_prompts",
     "fill_ids",
+    "import_run_log",
+    "load_dag",
     "find_log",
     "list_logs",
     "load_cases",
     "load_pipeline",
     "registered_pipelines",
+    "run_on_new_cases",
     "run_pipeline",
+    "store_pipeline",
     "write_log",
 ]
