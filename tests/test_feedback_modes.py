@@ -251,3 +251,45 @@ def test_deferred_with_a_definition_that_no_longer_imports_fails_and_stays_queue
     assert result is not None and result.status is FeedbackResultStatus.FAILED
     assert "no_such_module_xyz" in (result.error or "")
     assert list(queued(space)) == [(atom, "length")]
+
+
+# -- the trigger links -----------------------------------------------------------------------------
+def test_registering_adds_one_trigger_link_per_feedback_with_the_mode_as_trigger_mode() -> None:
+    space = atomtrig.AtomSpace()
+    register(space, "app", [Feedback(length).on_output()], mode="with_app")
+    register(space, "app", [Feedback(flaky).on_output()])
+    app = space.get_node("AppNode", "app")
+    triggers = {
+        link.out[1].out[0].name: link for link in app.incoming_by_type("RelationshipTriggerLink")  # type: ignore[union-attr]
+    }
+    assert set(triggers) == {"py:atomtrig-feedback:length", "py:atomtrig-feedback:flaky"}
+    assert triggers["py:atomtrig-feedback:length"].get_value("trigger:mode").items[0] == "sync"
+    assert triggers["py:atomtrig-feedback:flaky"].get_value("trigger:mode").items[0] == "async"
+    atom = add_record(space, Record(app_id="app", main_output="abc"))
+    assert space.wait_for_triggers(30)
+    assert {n: r.result for n, r in results(space, atom).items()} == {"flaky": 3.0, "length": 3.0}
+
+    # Registering again changes the mode; NONE removes the trigger.
+    register(space, "app", [Feedback(length).on_output()], mode="none")
+    assert len(app.incoming_by_type("RelationshipTriggerLink")) == 1  # type: ignore[union-attr]
+    later = add_record(space, Record(app_id="app", main_output="abcd"))
+    assert space.wait_for_triggers(30)
+    assert list(results(space, later)) == ["flaky"]
+
+
+def test_feedback_registered_by_another_process_runs_from_its_stored_definition() -> None:
+    space = atomtrig.AtomSpace()
+    register(space, "app", [Feedback(length).on_output()], mode="with_app")
+    runner_for(space)._registrations.clear()  # what a fresh process that reopened the store has
+    atom = add_record(space, Record(app_id="app", main_output="abcde"))
+    assert read_result(space, atom, "length").result == 5.0  # type: ignore[union-attr]
+
+
+def test_unimportable_feedback_of_another_process_gives_a_failed_result() -> None:
+    space = atomtrig.AtomSpace()
+    register(space, "app", [Feedback(lambda text: 1.0, name="anon").on_output()], mode="with_app")
+    runner_for(space)._registrations.clear()
+    atom = add_record(space, Record(app_id="app", main_output="x"))
+    result = read_result(space, atom, "anon")
+    assert result is not None and result.status is FeedbackResultStatus.FAILED
+    assert "register it again" in (result.error or "")

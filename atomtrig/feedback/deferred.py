@@ -8,13 +8,13 @@ definition, marks the result ``running``, evaluates and writes the result. A res
 a ``failed`` one after ``failed_retry`` seconds (300). Done and skipped results leave the queue.
 The clock is a parameter, so tests drive it by hand.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> import atomtrig
 >>> from atomtrig.feedback import Feedback
 >>> from atomtrig.feedback.record import Record
 >>> from atomtrig.feedback.runner import register
 >>> from atomtrig.feedback.store import add_record, read_result
 >>> import statistics
->>> space = AtomSpace()
+>>> space = atomtrig.AtomSpace()
 >>> register(space, "nums", [Feedback(statistics.fmean).on_output()], mode="deferred")
 >>> atom = add_record(space, Record(app_id="nums", main_output=[1, 2]))
 >>> read_result(space, atom, "fmean").status.value

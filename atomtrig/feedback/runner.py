@@ -1,26 +1,34 @@
 """Feedbacks as triggers on an app's new records, and evaluation over stored records.
 
 ``register(space, app_id, feedbacks, mode)`` stores each feedback's definition in the store and
-makes it fire whenever a record of that app is added (the record's MemberLink to its AppNode
-joins the app's incoming set). The mode says where it runs:
+adds, per feedback, the trigger link
 
-- ``WITH_APP``: right away, in the thread that added the record — with a
-  :class:`~atomtrig.feedback.recorder.Recorder`, before the recorded call returns;
-- ``WITH_APP_THREAD`` (default): in this space's background thread pool; ``wait(space)``
-  waits for them;
-- ``DEFERRED``: a result with status ``none`` is written and the evaluation queued in the store
-  for ``atomtrig feedback serve`` (:mod:`atomtrig.feedback.deferred`);
-- ``NONE``: nothing runs; ``evaluate_records`` evaluates on demand.
+    (RelationshipTriggerLink (AppNode "<app id>")
+      (ExecutionOutputLink (GroundedSchemaNode "py:atomtrig-feedback:<feedback name>")))
 
-Results are written onto the record atom (:mod:`atomtrig.feedback.store`).
+which fires when a record of that app is added (its MemberLink to the AppNode joins the app's
+incoming set). The grounded schema, resolved by this module, evaluates the feedback on the new
+record and writes the result onto the record atom. The mode is the trigger's mode:
 
->>> from atomtrig.core.atomspace import AtomSpace
+- ``WITH_APP``: a sync trigger — the feedback runs in the thread that added the record, so
+  with a :class:`~atomtrig.feedback.recorder.Recorder`, before the recorded call returns;
+- ``WITH_APP_THREAD`` (default): an async trigger, run by the trigger layer's worker pool;
+  ``space.wait_for_triggers()`` (or :func:`wait`) waits for it;
+- ``DEFERRED``: a sync trigger that only writes a result of status ``none`` and queues the
+  evaluation in the store for ``atomtrig feedback serve`` (:mod:`atomtrig.feedback.deferred`);
+- ``NONE``: no trigger; ``evaluate_records`` evaluates on demand.
+
+Trigger links and definitions are atoms, so they persist with an opened store. A process that
+reopens the store fires the stored triggers too; a feedback registered in another process runs
+from its stored definition when its implementation is importable.
+
+>>> import atomtrig
 >>> from atomtrig.feedback import Feedback
 >>> from atomtrig.feedback.record import Record
 >>> from atomtrig.feedback.store import add_record, read_result
 >>> def shout(text: str) -> float:
 ...     return float(text.isupper())
->>> space = AtomSpace()
+>>> space = atomtrig.AtomSpace()
 >>> register(space, "echo", [Feedback(shout).on_output()], mode="with_app")
 >>> atom = add_record(space, Record(app_id="echo", main_output="HEY"))
 >>> read_result(space, atom, "shout").result
@@ -34,11 +42,10 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.atom import Atom
-from atomtrig.core.events import ChangeEvent, ChangeKind
+from atomtrig.query.grounded import add_resolver
 from atomtrig.feedback.errors import FeedbackError
 from atomtrig.feedback.evaluate import evaluate
 from atomtrig.feedback.feedback import Feedback
@@ -47,7 +54,9 @@ from atomtrig.feedback.result import FeedbackResult, FeedbackResultStatus
 from atomtrig.feedback.store import (
     APP_RECORD_NODE,
     app_node,
+    definitions,
     describe_for_store,
+    feedback_from_definition,
     enqueue,
     read_result,
     record_atoms,
@@ -88,7 +97,8 @@ def register(
 
 
 def wait(space: AtomSpace, timeout: float | None = None) -> bool:
-    """Wait for the space's background feedback evaluations; False on timeout."""
+    """Wait for the space's background feedback evaluations (its asynchronous triggers);
+    False on timeout."""
     return runner_for(space).wait(timeout)
 
 
@@ -105,23 +115,30 @@ def evaluate_records(
     return runner_for(space).evaluate_records(feedbacks, app_id, records, overwrite)
 
 
-class FeedbackRunner:
-    """Fires the feedbacks registered for apps when their records are added. One per space
-    (:func:`runner_for`)."""
+SCHEMA_PREFIX = "py:atomtrig-feedback:"
+"""GroundedSchemaNodes named with this prefix and a feedback's name run that feedback."""
 
-    def __init__(self, space: AtomSpace, max_workers: int | None = None, clock: Callable[[], float] = time.time) -> None:
+
+def _trigger_mode(mode: FeedbackMode) -> str:
+    return "async" if mode is FeedbackMode.WITH_APP_THREAD else "sync"
+
+
+class FeedbackRunner:
+    """The feedbacks registered for apps in one space, in this process (:func:`runner_for`)."""
+
+    def __init__(self, space: AtomSpace, clock: Callable[[], float] = time.time) -> None:
+        if getattr(space, "triggers", None) is None:
+            raise FeedbackError(
+                "feedback triggers need an AtomSpace with the trigger layer: use atomtrig.AtomSpace"
+            )
         # Weak, so that the registry of runners does not keep spaces alive.
         self._space = weakref.ref(space)
         self.clock = clock
-        self._max_workers = max_workers
         self._registrations: dict[str, dict[str, tuple[Feedback, FeedbackMode]]] = {}
+        self._stored: dict[tuple[str, str], Feedback | None] = {}
         self._lock = threading.Lock()
-        self._pool: ThreadPoolExecutor | None = None
-        self._pending: set[Future[None]] = set()
-        self._idle = threading.Condition(self._lock)
         self.errors: list[str] = []
-        """Problems met while writing results in the background (e.g. a record removed meanwhile)."""
-        space.add_listener(self)
+        """Problems met while writing results from a trigger (e.g. a record removed meanwhile)."""
 
     @property
     def space(self) -> AtomSpace:
@@ -145,66 +162,95 @@ class FeedbackRunner:
             raise FeedbackError(f"feedback names must be unique per app; got {names}")
         # Check everything (importability for deferred) before storing anything.
         described = [describe_for_store(f, mode, need_importable=mode is FeedbackMode.DEFERRED) for f in feedbacks]
-        app = app_node(self.space, app_id)
-        for data in described:
-            store_definition(self.space, app_id, data)
+        space = self.space
+        app = app_node(space, app_id)
         with self._lock:
             table = self._registrations.setdefault(app_id, {})
             for feedback in feedbacks:
                 table[feedback.name] = (feedback, mode)
-        self.space.set_watch(app, app._watch | ChangeKind.INCOMING_ADDED)
+                self._stored.pop((app_id, feedback.name), None)
+        for feedback, data in zip(feedbacks, described):
+            store_definition(space, app_id, data)
+            target = space.add_link(
+                "ExecutionOutputLink", (space.add_node("GroundedSchemaNode", SCHEMA_PREFIX + feedback.name),)
+            )
+            if mode is FeedbackMode.NONE:
+                link = space.get_link("RelationshipTriggerLink", (app, target))
+                if link is not None:
+                    space.remove(link, recursive=True)
+            else:
+                space.add_trigger("RelationshipTriggerLink", [app, target], mode=_trigger_mode(mode))
 
     def registered(self, app_id: str) -> dict[str, FeedbackMode]:
         """The feedbacks registered for ``app_id`` in this process, with their modes."""
         with self._lock:
             return {name: mode for name, (_f, mode) in self._registrations.get(app_id, {}).items()}
 
-    # -- the trigger -------------------------------------------------------------------------
-    def changes_applied(self, space: AtomSpace, events: list[ChangeEvent]) -> None:
-        for event in events:
-            link = event.link
-            if (
-                event.kind is ChangeKind.INCOMING_ADDED
-                and link is not None
-                and link.type.name == _MEMBER
-                and link.out[1] is event.atom
-                and link.out[0].type is APP_RECORD_NODE
-            ):
-                self._on_record(event.atom.name, link.out[0])
-
-    def _on_record(self, app_id: str, record: Atom) -> None:
+    # -- the trigger's target ------------------------------------------------------------------
+    def fire(self, name: str, app: Atom, link: Atom) -> None:
+        """Run feedback ``name`` for the link that joined ``app``'s incoming set, if that link
+        makes a new record of the app."""
+        if link.type.name != _MEMBER or link.out[1] is not app or link.out[0].type is not APP_RECORD_NODE:
+            return
+        record = link.out[0]
+        app_id = app.name
         with self._lock:
-            table = list(self._registrations.get(app_id, {}).values())
-        for feedback, mode in table:
-            if mode is FeedbackMode.WITH_APP:
-                self._evaluate_and_write(feedback, record)
-            elif mode is FeedbackMode.WITH_APP_THREAD:
-                self._submit(feedback, record)
-            elif mode is FeedbackMode.DEFERRED:
-                pending = FeedbackResult(
-                    name=feedback.name,
-                    status=FeedbackResultStatus.NONE,
-                    record_id=record.name,
-                    app_id=app_id,
-                    higher_is_better=feedback.higher_is_better,
-                    last_ts=self.clock(),
-                )
-                write_result(self.space, record, pending)
-                enqueue(self.space, record, feedback.name)
+            registration = self._registrations.get(app_id, {}).get(name)
+        if registration is not None:
+            feedback, mode = registration
+        else:
+            feedback, mode = self._from_store(app_id, name)
+            if feedback is None and mode is not FeedbackMode.DEFERRED:
+                self._write_failure(record, name, app_id, (
+                    f"feedback {name!r} of app {app_id!r} was registered in another process with an "
+                    "implementation that cannot be imported; register it again in this one"
+                ))
+                return
+        if mode is FeedbackMode.DEFERRED:
+            pending = FeedbackResult(
+                name=name,
+                status=FeedbackResultStatus.NONE,
+                record_id=record.name,
+                app_id=app_id,
+                higher_is_better=feedback.higher_is_better if feedback is not None else True,
+                last_ts=self.clock(),
+            )
+            write_result(self.space, record, pending)
+            enqueue(self.space, record, name)
+        elif mode is not FeedbackMode.NONE and feedback is not None:
+            self._evaluate_and_write(feedback, record)
 
-    def _submit(self, feedback: Feedback, record: Atom) -> None:
+    def _from_store(self, app_id: str, name: str) -> tuple[Feedback | None, FeedbackMode]:
+        data = definitions(self.space, app_id).get(name)
+        if data is None:
+            return None, FeedbackMode.NONE
+        mode = FeedbackMode(data.get("mode", FeedbackMode.WITH_APP_THREAD))
+        key = (app_id, name)
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._max_workers, thread_name_prefix="atomtrig-feedback")
-            future = self._pool.submit(self._evaluate_and_write, feedback, record)
-            self._pending.add(future)
-        future.add_done_callback(self._done)
+            if key in self._stored:
+                return self._stored[key], mode
+        try:
+            feedback: Feedback | None = feedback_from_definition(data)
+        except Exception:
+            feedback = None
+        with self._lock:
+            self._stored[key] = feedback
+        return feedback, mode
 
-    def _done(self, future: Future[None]) -> None:
+    def _write_failure(self, record: Atom, name: str, app_id: str, message: str) -> None:
+        result = FeedbackResult(
+            name=name, status=FeedbackResultStatus.FAILED, error=message, record_id=record.name,
+            app_id=app_id, last_ts=self.clock(),
+        )
+        try:
+            write_result(self.space, record, result)
+        except Exception as error:
+            self._note(f"feedback {name} on {record.short()}: {error}")
+
+    def _note(self, message: str) -> None:
+        log.warning(message)
         with self._lock:
-            self._pending.discard(future)
-            if not self._pending:
-                self._idle.notify_all()
+            self.errors.append(message)
 
     def _evaluate_and_write(self, feedback: Feedback, record: Atom) -> FeedbackResult | None:
         try:
@@ -213,10 +259,7 @@ class FeedbackRunner:
             write_result(self.space, record, result)
             return result
         except Exception as error:  # the record was removed meanwhile, or similar
-            message = f"feedback {feedback.name} on {record.short()}: {type(error).__name__}: {error}"
-            log.warning(message)
-            with self._lock:
-                self.errors.append(message)
+            self._note(f"feedback {feedback.name} on {record.short()}: {type(error).__name__}: {error}")
             return None
 
     # -- on demand -------------------------------------------------------------------------
@@ -243,21 +286,20 @@ class FeedbackRunner:
         return done
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Wait until no background evaluation is pending; False if ``timeout`` passed first."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._lock:
-            while self._pending:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self._idle.wait(remaining)
-        return True
+        """Wait until the space's asynchronous triggers (background feedbacks among them) have
+        run; False if ``timeout`` passed first."""
+        return bool(self.space.wait_for_triggers(timeout))  # type: ignore[attr-defined]
 
-    def close(self) -> None:
-        """Stop firing, finish what is pending and release the pool."""
-        self.space.remove_listener(self)
-        self.wait()
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
+
+def _resolve(name: str, node: Atom) -> Callable[..., Any] | None:
+    if not name.startswith(SCHEMA_PREFIX):
+        return None
+    feedback_name = name[len(SCHEMA_PREFIX) :]
+
+    def fire(app: Atom, link: Atom) -> None:
+        runner_for(app.space).fire(feedback_name, app, link)
+
+    return fire
+
+
+add_resolver(_resolve)
