@@ -408,6 +408,7 @@ class StoreBinding:
                 atom = revived[atom]
             return atom
 
+        deferred: list[tuple[Atom, Atom, object]] = []  # values whose key is revived later
         local.replaying = True
         try:
             for entry in reversed(entries):
@@ -426,17 +427,22 @@ class StoreBinding:
                         if atom._space is space and key._space is space:
                             space.set_value(atom, key, entry[3])
                     elif kind == "remove":
-                        self._revive(entry, live, revived)
+                        self._revive(entry, live, revived, deferred)
                     elif kind == "clear":
                         log.warning("a transaction that called clear() was rolled back; the "
                                     "cleared atoms are not restored in memory")
                 except Exception:  # keep undoing the rest; report the first cause upstream
                     log.exception("undoing %s during a rollback failed", kind)
+            for atom, key, value in deferred:
+                atom, key = live(atom), live(key)
+                if atom._space is space and key._space is space:
+                    space.set_value(atom, key, value)
         finally:
             local.replaying = False
 
     def _revive(
-        self, entry: tuple[Any, ...], live: Callable[[Atom], Atom], revived: dict[Atom, Atom]
+        self, entry: tuple[Any, ...], live: Callable[[Atom], Atom], revived: dict[Atom, Atom],
+        deferred: list[tuple[Atom, Atom, object]],
     ) -> None:
         _, dead, tv, values = entry
         space = self.space
@@ -457,6 +463,8 @@ class StoreBinding:
             key = live(key)
             if key._space is space:
                 space.set_value(again, key, value)
+            else:
+                deferred.append((again, key, value))
 
     # -- closing -----------------------------------------------------------------------------
     def close(self) -> None:

@@ -53,7 +53,7 @@ class MemoryBackend(StorageBackend):
         """Mark the backend open by one AtomSpace (a second one gets ``StoreInUseError``)."""
         with self._lock:
             if self._open:
-                raise StoreInUseError("this MemoryBackend is already open in another AtomSpace")
+                raise StoreInUseError("this MemoryBackend is in use: another AtomSpace has it open")
             self._open = True
             self._closed = False
 

@@ -161,6 +161,9 @@ class SQLiteBackend(StorageBackend):
         except sqlite3.DatabaseError as error:
             conn.close()
             raise _classify(error, self.path) from None
+        except BaseException:
+            conn.close()
+            raise
         self._conn = conn
 
     def _check_existing(self, conn: sqlite3.Connection) -> None:

@@ -1,0 +1,71 @@
+"""Shared helpers of the storage tests: the backends every behaviour runs against, a comparable
+snapshot of a space, and grounded targets used by the trigger and crash tests (imported by the
+child processes too)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import atomtrig
+from atomtrig.storage.memory import MemoryBackend
+
+BACKENDS = ["memory", "sqlite"]
+
+
+class Store:
+    """One store under test: ``open()`` a space on it, ``reopen(space)`` closes and opens again."""
+
+    def __init__(self, kind: str, tmp_path: Path) -> None:
+        self.kind = kind
+        self.path = tmp_path / "kb.db"
+        self.backend = MemoryBackend() if kind == "memory" else None
+
+    def open(self, **settings: Any) -> atomtrig.AtomSpace:
+        if self.backend is not None:
+            return atomtrig.AtomSpace.open(self.backend)
+        return atomtrig.AtomSpace.open(self.path, **settings)
+
+    def reopen(self, space: atomtrig.AtomSpace) -> atomtrig.AtomSpace:
+        space.close()
+        return self.open()
+
+
+def snapshot(space: Any) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
+    """Every atom (one-line text) with its truth value and values, for comparing two spaces."""
+    result = {}
+    for atom in space:
+        values = {
+            key.short(): repr(value)
+            for key, value in (atom._values or {}).items()
+            if key._space is space
+        }
+        result[atom.short()] = (repr(atom.tv), tuple(sorted(values.items())))
+    return result
+
+
+# -- grounded targets for trigger tests (child processes import this module too) --------------
+def _register() -> None:
+    from atomtrig.query.grounded import grounded, registered
+
+    if "storage-test-count" in registered():
+        return
+
+    @grounded("storage-test-count")
+    def count_run(*atoms: Any) -> None:
+        """Counts its runs per event on a node, in the space: a second run shows as 2."""
+        space = atomtrig.current_atomspace()
+        link = atoms[0]
+        name = link.out[0].name if link.is_link() else link.name
+        counter = space.add_node("Concept", f"ran:{name}")
+        old = counter.get_value("runs")
+        delay = float(os.environ.get("ATOMTRIG_TEST_TARGET_DELAY", "0"))
+        if delay:
+            import time
+
+            time.sleep(delay)
+        space.set_value(counter, "runs", [1 + (old[0] if old is not None else 0)])
+
+
+_register()

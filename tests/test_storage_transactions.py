@@ -1,0 +1,160 @@
+"""``space.transaction()``: all or nothing, in the store and in memory, on every backend and on a
+plain in-memory space."""
+
+from __future__ import annotations
+
+import pytest
+from storage_support import BACKENDS, Store, snapshot
+
+import atomtrig
+from atomtrig import FloatValue, stv
+from atomtrig.storage import StorageError
+
+
+@pytest.fixture(params=BACKENDS + ["none"])
+def store(request: pytest.FixtureRequest, tmp_path) -> Store | None:
+    return None if request.param == "none" else Store(request.param, tmp_path)
+
+
+def _open(store: Store | None) -> atomtrig.AtomSpace:
+    return atomtrig.AtomSpace() if store is None else store.open()
+
+
+def _reopen(store: Store | None, space: atomtrig.AtomSpace) -> atomtrig.AtomSpace:
+    return space if store is None else store.reopen(space)
+
+
+def _populate(space: atomtrig.AtomSpace) -> None:
+    a, b, c = (space.add_node("Concept", n) for n in "abc")
+    ab = space.add_link("Inheritance", [a, b], tv=stv(0.5, 0.5))
+    space.add_link("List", [ab, c])
+    a.set_value("w", [1])
+    space.add_link("State", [c, space.add_node("Concept", "on")])
+
+
+def _mutate(space: atomtrig.AtomSpace) -> None:
+    a, b, c = (space.get_node("Concept", n) for n in "abc")
+    d = space.add_node("Concept", "d", tv=stv(0.1, 0.1))
+    space.add_link("Inheritance", [d, a])
+    a.tv = stv(0.9, 0.9)
+    a.set_value("w", [2])
+    a.set_value("new", [3])
+    b.set_value("w", None)
+    space.remove(b, recursive=True)  # takes (Inheritance a b) and (List (Inheritance a b) c)
+    space.add_link("State", [c, space.add_node("Concept", "off")])  # replaces (State c on)
+    space.add_link("Delete", [space.get_node("Concept", "on")])
+
+
+def test_an_exception_rolls_back_memory_and_store(store: Store | None) -> None:
+    space = _open(store)
+    _populate(space)
+    before = snapshot(space)
+    with pytest.raises(RuntimeError, match="abort"):
+        with space.transaction():
+            _mutate(space)
+            assert snapshot(space) != before
+            raise RuntimeError("abort")
+    assert snapshot(space) == before
+    space = _reopen(store, space)
+    assert snapshot(space) == before
+    # The restored atoms are live and usable.
+    b = space.get_node("Concept", "b")
+    assert b.incoming_by_type("InheritanceLink")[0].tv == stv(0.5, 0.5)
+    if store is not None:
+        space.close()
+
+
+def test_a_transaction_that_ends_normally_commits_everything(store: Store | None) -> None:
+    space = _open(store)
+    _populate(space)
+    with space.transaction():
+        _mutate(space)
+    after = snapshot(space)
+    space = _reopen(store, space)
+    assert snapshot(space) == after
+    if store is not None:
+        space.close()
+
+
+def test_an_inner_block_that_raises_undoes_only_itself(store: Store | None) -> None:
+    space = _open(store)
+    with space.transaction():
+        keep = space.add_node("Concept", "keep")
+        try:
+            with space.transaction():
+                space.add_node("Concept", "drop")
+                keep.tv = stv(0.3, 0.3)
+                space.remove(keep)
+                raise KeyError("inner")
+        except KeyError:
+            pass
+        revived = space.get_node("Concept", "keep")
+        assert revived is not None and revived.tv == atomtrig.DEFAULT_TV
+        revived.set_value("v", [1])
+    space = _reopen(store, space)
+    assert [a.short() for a in space if a.is_a("ConceptNode")] == ['(ConceptNode "keep")']
+    assert space.get_node("Concept", "keep").get_value("v") == FloatValue(1)
+    if store is not None:
+        space.close()
+
+
+def test_a_rolled_back_removal_brings_back_truth_values_and_values(store: Store | None) -> None:
+    space = _open(store)
+    a = space.add_node("Concept", "a", tv=stv(0.2, 0.4))
+    key = space.add_node("Predicate", "key")
+    a.set_value(key, [7])
+    link = space.add_link("List", [a, key], tv=stv(0.6, 0.6))
+    link.set_value("on-link", ["s"])
+    with pytest.raises(ZeroDivisionError):
+        with space.transaction():
+            space.remove(key, recursive=True)
+            space.remove(a, recursive=True)
+            1 / 0
+    a2 = space.get_node("Concept", "a")
+    assert a2.tv == stv(0.2, 0.4) and a2.get_value("key") == FloatValue(7)
+    link2 = space.get_link("List", [a2, space.get_node("Predicate", "key")])
+    assert link2.tv == stv(0.6, 0.6) and link2.get_value("on-link") is not None
+    space = _reopen(store, space)
+    assert space.get_node("Concept", "a").get_value("key") == FloatValue(7)
+    if store is not None:
+        space.close()
+
+
+def test_each_call_outside_a_transaction_commits_by_itself(tmp_path) -> None:
+    store = Store("sqlite", tmp_path)
+    space = store.open()
+    space.add_node("Concept", "one")
+    # Read the file from the side, through a second connection's view of what is committed:
+    # the only way to see it while the store is held exclusively is to close it.
+    space.close()
+    import sqlite3
+
+    rows = sqlite3.connect(store.path).execute("SELECT name FROM atoms").fetchall()
+    assert rows == [("one",)]
+
+
+def test_a_failed_commit_rolls_back_memory(tmp_path, monkeypatch) -> None:
+    store = Store("sqlite", tmp_path)
+    space = store.open()
+    space.add_node("Concept", "before")
+    backend = space._store.backend
+
+    def broken(batch):
+        raise StorageError("disk full (simulated)")
+
+    monkeypatch.setattr(backend, "apply", broken)
+    with pytest.raises(StorageError, match="disk full"):
+        with space.transaction():
+            space.add_node("Concept", "during")
+    assert space.get_node("Concept", "during") is None
+    monkeypatch.undo()
+    space = store.reopen(space)
+    assert [a.name for a in space] == ["before"]
+    space.close()
+
+
+def test_a_plain_space_has_no_store_after_a_transaction() -> None:
+    space = atomtrig.AtomSpace()
+    with space.transaction():
+        space.add_node("Concept", "x")
+    assert space._store is None and space.get_node("Concept", "x") is not None
