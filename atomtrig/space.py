@@ -12,16 +12,46 @@ True
 
 from __future__ import annotations
 
+import os
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.atomspace import AtomSpace as CoreAtomSpace
 
 if TYPE_CHECKING:
-    from atomtrig.core.atom import Atom
+    from atomtrig.storage.base import StorageBackend
+    from atomtrig.core.atom import Atom, Link
+    from atomtrig.triggers.engine import TriggerEngine
+    from atomtrig.triggers.stats import StatsSnapshot
 
 
 class AtomSpace(CoreAtomSpace):
     """An AtomSpace with the pattern matcher, triggers, Atomese and storage attached."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        from atomtrig.triggers.engine import TriggerEngine
+
+        self._triggers = TriggerEngine(self)
+
+    # -- triggers (atomtrig.triggers) ----------------------------------------------------------
+    @property
+    def triggers(self) -> TriggerEngine:
+        """The trigger engine: registered triggers, options, journal, scheduler."""
+        return self._triggers
+
+    def add_trigger(self, link_type: str, outgoing: list[Atom], **options: Any) -> Link:
+        """Add a trigger link with its options (``mode="async"``, ``every_update=True``,
+        ``full_query=True``, ``max_depth=n``) in force from its first firing."""
+        return self._triggers.add_trigger(link_type, outgoing, **options)
+
+    def wait_for_triggers(self, timeout: float | None = None) -> bool:
+        """Wait until every queued asynchronous trigger firing has run (False on timeout)."""
+        return self._triggers.wait(timeout)
+
+    def trigger_stats(self, trigger: Link | None = None) -> list[StatsSnapshot]:
+        """Per-trigger statistics: fired, failed, last error, last fired time, mean duration."""
+        return self._triggers.stats(trigger)
 
     # -- pattern matching (atomtrig.query) ---------------------------------------------------------
     def match(
@@ -38,3 +68,45 @@ class AtomSpace(CoreAtomSpace):
         from atomtrig.query.matcher import match
 
         return match(self, pattern, anchor=anchor, fixed=fixed, limit=limit)
+
+    # -- execution (atomtrig.query) ------------------------------------------------------------
+    def execute(self, atom: Atom, bindings: Any = None, *, anchor: Atom | None = None) -> Any:
+        """Execute ``atom``: run a BindLink/GetLink/PutLink..., an ExecutionOutputLink, arithmetic;
+        see :func:`atomtrig.query.execute`."""
+        from atomtrig.query.execute import execute
+
+        return execute(self, atom, bindings, anchor=anchor)
+
+    def evaluate(self, atom: Atom, bindings: Any = None) -> Any:
+        """The truth value of ``atom`` (``(stv 1 1)`` / ``(stv 0 1)`` for crisp links); see
+        :func:`atomtrig.query.evaluate`."""
+        from atomtrig.query.evaluate import evaluate
+
+        return evaluate(self, atom, bindings)
+
+    # -- persistence (atomtrig.storage) ----------------------------------------------------------
+    @classmethod
+    def open(
+        cls, store: str | os.PathLike[str] | StorageBackend, *, synchronous: str = "NORMAL",
+        journal_mode: str = "WAL",
+    ) -> AtomSpace:
+        """Open (or create) a persistent AtomSpace: a file path (an SQLite store) or a
+        :class:`~atomtrig.storage.base.StorageBackend`. ``synchronous`` is SQLite's durability
+        level (``"NORMAL"``: survives a process crash; ``"FULL"``: also a power cut); see
+        :mod:`atomtrig.storage.open`."""
+        from atomtrig.storage.open import open_space
+
+        return open_space(cls, store, synchronous=synchronous, journal_mode=journal_mode)
+
+    def close(self) -> None:
+        """Finish queued trigger work, commit, and release the store of an opened space."""
+        from atomtrig.storage.open import close_space
+
+        close_space(self)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """``with space.transaction():`` groups changes: all are committed or, if the block
+        raises, none, in the store and in memory; see :mod:`atomtrig.storage.transaction`."""
+        from atomtrig.storage.transaction import transaction
+
+        return transaction(self)
