@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING
 from atomtrig.core.atom import Atom
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV, TruthValue
 from atomtrig.core.types import types
+from atomtrig.core.variables import free_variables
 from atomtrig.query.apply import apply_predicate
 from atomtrig.query.engine import (
     EMPTY,
@@ -67,7 +68,9 @@ __all__ = ["evaluate", "satisfied", "run_pattern"]
 _GPN = types["GroundedPredicateNode"]
 _DPN = types["DefinedPredicateNode"]
 _LAMBDA = types["LambdaLink"]
-_APPLIED = frozenset({_GPN, _DPN, _LAMBDA})
+# Predicates that are applied (schemas too, to report the mix-up).
+_APPLIED = frozenset({_GPN, _DPN, _LAMBDA, types["GroundedSchemaNode"], types["DefinedSchemaNode"]})
+_VARIABLE_LISTS = frozenset({types["VariableList"], types["VariableSet"]})
 
 
 def evaluate(
@@ -176,28 +179,38 @@ def run_pattern(
     *,
     anchor: Atom | None = None,
     limit: int | None = None,
-) -> tuple[Atom, list[dict[Atom, Binding]], Env]:
-    """Run the pattern of the scope link ``scope`` with ``env``: the variables it declares are
-    pre-bound (``fixed``), the others substituted into it first. Returns the (substituted)
-    scope, its groundings, and the part of ``env`` that is not the pattern's own."""
-    from atomtrig.query.matcher import match
+) -> tuple[list[dict[Atom, Binding]], Env]:
+    """Run the pattern of the scope link ``scope`` with ``env``. The variables the pattern
+    declares are pre-bound from ``env`` (the matcher's ``fixed``); the other variables of
+    ``env`` that occur free in the pattern keep their values too — they are matched as fixed
+    extra variables rather than substituted, so that nothing is added to the store just to be
+    looked for. Returns the groundings (of the pattern's own variables, in declaration order)
+    and the part of ``env`` that is not the pattern's own (for the rewrite)."""
+    from atomtrig.query.matcher import match, match_body
     from atomtrig.query.pattern import pattern_variables, split_scope
 
-    fixed: dict[Atom, Binding] = {}
-    outer: Env = EMPTY
-    if env:
-        declaration, body = split_scope(scope)
-        own_vars = set(pattern_variables(declaration, body))
-        fixed = {k: v for k, v in env.items() if k in own_vars}
-        outer = {k: v for k, v in env.items() if k not in own_vars}
-        if outer:
-            scope = substitute(space, scope, outer)
-    return scope, match(space, scope, anchor=anchor, fixed=fixed or None, limit=limit), outer
+    if not env:
+        return match(space, scope, anchor=anchor, limit=limit), EMPTY
+    declaration, body = split_scope(scope)
+    own_vars = pattern_variables(declaration, body)
+    own_set = set(own_vars)
+    fixed = {k: v for k, v in env.items() if k in own_set}
+    outer = {k: v for k, v in env.items() if k not in own_set}
+    used = {}
+    if outer and declaration is not None:
+        free = set(free_variables(body))
+        used = {k: v for k, v in outer.items() if k in free}
+    if not used:
+        return match(space, scope, anchor=anchor, fixed=fixed or None, limit=limit), outer
+    items = declaration.out if declaration.type in _VARIABLE_LISTS else (declaration,)  # type: ignore[union-attr]
+    extended = space.add_link("VariableList", [*items, *used])
+    found = match_body(space, extended, body, anchor=anchor, fixed={**fixed, **used}, limit=limit)
+    return [{v: g[v] for v in own_vars} for g in found], outer
 
 
 def satisfied(space: AtomSpace, scope: Atom, env: Env = EMPTY, *, anchor: Atom | None = None) -> TruthValue:
     """``(stv 1 1)`` when the pattern of ``scope`` has a grounding, else ``(stv 0 1)``."""
-    _, groundings, _ = run_pattern(space, scope, env, anchor=anchor, limit=1)
+    groundings, _ = run_pattern(space, scope, env, anchor=anchor, limit=1)
     return _crisp(bool(groundings))
 
 

@@ -76,8 +76,9 @@ from atomtrig.query.engine import (
     truth,
 )
 from atomtrig.query.errors import ExecutionError, ExecutionTypeError
+from atomtrig.query.evaluate import run_pattern, satisfied
 from atomtrig.query.instantiate import instantiate
-from atomtrig.query.pattern import REWRITE_SCOPES, pattern_variables, split_scope
+from atomtrig.query.pattern import REWRITE_SCOPES
 
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
@@ -163,37 +164,16 @@ def check_bindings(space: AtomSpace, bindings: Mapping[Atom, Binding] | None) ->
 
 
 # -- pattern links ----------------------------------------------------------------------------
-def _groundings(space: AtomSpace, scope: Atom, env: Env, anchor: Atom | None) -> tuple[Atom, list[dict[Atom, Binding]], Env]:
-    """Run the pattern of ``scope``: the (substituted) scope, its groundings, and the part of
-    ``env`` that is not the pattern's own."""
-    from atomtrig.query.matcher import match
-
-    declaration, body = split_scope(scope)
-    fixed: dict[Atom, Binding] = {}
-    outer: Env = EMPTY
-    if env:
-        own_vars = set(pattern_variables(declaration, body))
-        fixed = {k: v for k, v in env.items() if k in own_vars}
-        outer = {k: v for k, v in env.items() if k not in own_vars}
-        if outer:
-            from atomtrig.query.substitute import substitute
-
-            scope = substitute(space, scope, outer)
-    return scope, match(space, scope, anchor=anchor, fixed=fixed or None), outer
-
-
 def _execute_pattern(space: AtomSpace, scope: Atom, env: Env, anchor: Atom | None = None) -> Result:
     t = scope.type
     if t is _SATISFACTION:
-        from atomtrig.query.evaluate import satisfied
-
         return satisfied(space, scope, env, anchor=anchor)
     if t not in _RUNNABLE_PATTERNS:
         raise ExecutionError(
             f"{scope.short()}: executing a {t.name} is not supported (DualLink's inverse search "
             "is not implemented); use GetLink, MeetLink, BindLink or QueryLink"
         )
-    scope, groundings, outer = _groundings(space, scope, env, anchor)
+    groundings, outer = run_pattern(space, scope, env, anchor=anchor)
     if t in REWRITE_SCOPES:
         rewrite = scope.out[-1]
         results: dict[object, None] = {}

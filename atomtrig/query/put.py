@@ -51,6 +51,7 @@ from atomtrig.query.engine import (
 )
 from atomtrig.query.errors import ExecutionError, ExecutionTypeError
 from atomtrig.query.instantiate import instantiate
+from atomtrig.query.typecheck import VariableSpec
 
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
@@ -109,7 +110,7 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
     if isinstance(arguments, list):  # a set of argument tuples
         results: list[Atom] = []
         for item in arguments:
-            values = _unpack(item, len(specs))
+            values = _unpack(item, specs)
             bound = bind_arguments(put, specs, values, strict=False)
             if bound is None:
                 continue
@@ -124,7 +125,7 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
             if result not in results:
                 results.append(result)
         return space.add_link(_SET, results)
-    values = _unpack(arguments, len(specs))
+    values = _unpack(arguments, specs)
     bound = bind_arguments(put, specs, values, strict=True)
     assert bound is not None
     return instantiate(space, body, {**body_env, **bound})
@@ -154,10 +155,10 @@ def _arguments(space: AtomSpace, put: Atom, args: Atom, env: Env) -> Atom | list
     return atom
 
 
-def _unpack(item: Atom, count: int) -> list[Atom]:
-    if count == 1:
-        return [item]
-    if item.type is _LIST:
+def _unpack(item: Atom, specs: list[VariableSpec]) -> list[Atom]:
+    """One argument tuple: a ListLink's members for several variables (or for a glob), else the
+    atom itself."""
+    if item.type is _LIST and (len(specs) != 1 or specs[0].is_glob):
         return list(item.out)
     return [item]
 
