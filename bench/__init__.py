@@ -1,0 +1,1 @@
+"""Benchmarks for atomtrig; see bench/README.md."""
