@@ -127,7 +127,8 @@ def machine_facts(packages: Iterable[str] = ("atomtrig", "hyperon", "rustworkx")
     except AttributeError:  # not on Linux
         usable = os.cpu_count()
     try:
-        commit = subprocess.run(
+        # A run from an exported snapshot (no .git) names its commit in BENCH_GIT_COMMIT.
+        commit = os.environ.get("BENCH_GIT_COMMIT") or subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
             cwd=REPO_ROOT,
             capture_output=True,
@@ -140,7 +141,8 @@ def machine_facts(packages: Iterable[str] = ("atomtrig", "hyperon", "rustworkx")
             capture_output=True,
             text=True,
             timeout=10,
-        ).stdout.strip()) if commit else None
+        ).stdout.strip()) if commit and not os.environ.get("BENCH_GIT_COMMIT") else (
+            False if commit else None)
     except (OSError, subprocess.SubprocessError):
         commit, dirty = None, None
     try:
