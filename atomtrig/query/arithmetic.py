@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 _NUMBER = types["NumberNode"]
 _VARIABLE = types["VariableNode"]
+_GLOB = types["GlobNode"]
 
 Vector = tuple[float, ...]
 
@@ -60,7 +61,10 @@ def numbers_of(link: Atom, operand: Atom, value: Result) -> tuple[Vector, bool]:
     """The numbers an executed operand stands for, and whether it was a NumberNode."""
     if isinstance(value, Atom):
         if value.type is _NUMBER:
-            return tuple(float(p) for p in value.name.split()), True
+            name = value.name
+            if " " not in name:
+                return (float(name),), True
+            return tuple(float(p) for p in name.split()), True
         what = "a free variable" if _VARIABLE in value.type.ancestors else value.short()
         raise ExecutionTypeError(
             f"{link.short()}: the operand {operand.short()} is {what}, not a number "
@@ -79,7 +83,13 @@ def numbers_of(link: Atom, operand: Atom, value: Result) -> tuple[Vector, bool]:
 
 
 def _operands(space: AtomSpace, link: Atom, env: Env) -> list[tuple[Vector, bool]]:
-    return [numbers_of(link, op, run(space, op, env)) for op in expand(space, link.out, env)]
+    operands = link.out
+    if env:
+        for op in operands:
+            if op.type is _GLOB:
+                operands = tuple(expand(space, link.out, env))
+                break
+    return [numbers_of(link, op, run(space, op, env)) for op in operands]
 
 
 def _combine(link: Atom, a: Vector, b: Vector, op: Callable[[float, float], float]) -> Vector:
@@ -158,6 +168,8 @@ def _greater_than(space: AtomSpace, link: Atom, env: Env) -> TruthValue:
     operands = _operands(space, link, env)
     _want(link, operands, "two operands (a b: a > b)")
     (a, _), (b, _) = operands
+    if len(a) == 1 and len(b) == 1:
+        return TRUE_TV if a[0] > b[0] else FALSE_TV
     return TRUE_TV if all(_combine(link, a, b, lambda x, y: float(x > y))) else FALSE_TV
 
 

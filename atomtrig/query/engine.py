@@ -130,6 +130,37 @@ def restrict(env: Env, hidden: tuple[Atom, ...] | frozenset[Atom]) -> Env:
     return {k: v for k, v in env.items() if k not in hidden}
 
 
+# -- bindings given by users
+def check_bindings(space: AtomSpace, bindings: Mapping[Atom, Binding] | None) -> Env:
+    """Validate user-given bindings: variables to atoms (globs to tuples of atoms)."""
+    if not bindings:
+        if bindings is not None and not isinstance(bindings, Mapping):
+            raise ExecutionTypeError(f"bindings must be a mapping, not {type(bindings).__name__}")
+        return EMPTY
+    if bindings.__class__ is not dict and not isinstance(bindings, Mapping):
+        raise ExecutionTypeError(
+            f"bindings must map variables to atoms, not {type(bindings).__name__} {bindings!r}"
+        )
+    for key, value in bindings.items():
+        if not isinstance(key, Atom) or _VARIABLE not in key.type.ancestors:  # one check each
+            raise ExecutionTypeError(
+                f"bindings must map VariableNodes or GlobNodes to atoms; the key {key!r} is not a variable"
+            )
+        if isinstance(value, tuple):
+            if key.type is not _GLOB:
+                raise ExecutionTypeError(
+                    f"only a GlobNode is bound to a tuple of atoms, not {key.short()}"
+                )
+            if not all(isinstance(v, Atom) for v in value):
+                raise ExecutionTypeError(f"the tuple bound to {key.short()} must hold atoms only")
+        elif not isinstance(value, Atom):
+            raise ExecutionTypeError(
+                f"{key.short()} must be bound to an atom, not {type(value).__name__} {value!r}"
+            )
+    return bindings
+
+
+
 # -- the three walks --------------------------------------------------------------------------
 def run(space: AtomSpace, atom: Atom, env: Env = EMPTY) -> Result:
     """Execute ``atom`` in ``env``. See the module docstring."""

@@ -50,6 +50,7 @@ from atomtrig.query.engine import (
     as_atom,
     build_atom,
     check_arity,
+    check_bindings,
     expand,
     lookup,
     own,
@@ -78,8 +79,6 @@ def evaluate(
 ) -> TruthValue:
     """The truth value of ``atom`` (see the module docstring); ``bindings`` maps variables to
     atoms (globs to tuples of atoms) to use in place of the free variables."""
-    from atomtrig.query.execute import check_bindings
-
     env = check_bindings(space, bindings)
     if not isinstance(atom, Atom):
         raise ExecutionTypeError(f"evaluate needs an atom, not {type(atom).__name__} {atom!r}")

@@ -69,6 +69,7 @@ from atomtrig.query.engine import (
     as_atom,
     build_atom,
     check_arity,
+    check_bindings,
     lookup,
     own,
     register_executor,
@@ -83,7 +84,7 @@ from atomtrig.query.pattern import REWRITE_SCOPES
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
 
-__all__ = ["execute", "check_bindings"]
+__all__ = ["execute"]
 
 _VARIABLE = types["VariableNode"]
 _GLOB = types["GlobNode"]
@@ -132,35 +133,6 @@ def execute(
             f"executing {atom.short()} recursed too deeply (Python's recursion limit); "
             "does a recursive definition lack a stopping condition?"
         ) from None
-
-
-def check_bindings(space: AtomSpace, bindings: Mapping[Atom, Binding] | None) -> Env:
-    """Validate user-given bindings: variables to atoms (globs to tuples of atoms)."""
-    if not bindings:
-        if bindings is not None and not isinstance(bindings, Mapping):
-            raise ExecutionTypeError(f"bindings must be a mapping, not {type(bindings).__name__}")
-        return EMPTY
-    if not isinstance(bindings, Mapping):
-        raise ExecutionTypeError(
-            f"bindings must map variables to atoms, not {type(bindings).__name__} {bindings!r}"
-        )
-    for key, value in bindings.items():
-        if not isinstance(key, Atom) or _VARIABLE not in key.type.ancestors:
-            raise ExecutionTypeError(
-                f"bindings must map VariableNodes or GlobNodes to atoms; the key {key!r} is not a variable"
-            )
-        if isinstance(value, tuple):
-            if key.type is not _GLOB:
-                raise ExecutionTypeError(
-                    f"only a GlobNode is bound to a tuple of atoms, not {key.short()}"
-                )
-            if not all(isinstance(v, Atom) for v in value):
-                raise ExecutionTypeError(f"the tuple bound to {key.short()} must hold atoms only")
-        elif not isinstance(value, Atom):
-            raise ExecutionTypeError(
-                f"{key.short()} must be bound to an atom, not {type(value).__name__} {value!r}"
-            )
-    return bindings
 
 
 # -- pattern links ----------------------------------------------------------------------------
