@@ -1,0 +1,82 @@
+"""Atomese: reading, running and printing the Scheme dialect of the OpenCog AtomSpace.
+
+- :func:`read` turns text into Scheme data; :func:`load_atoms` bulk-loads a plain atom dump
+  straight into a space (no evaluation);
+- :class:`Interpreter` runs scripts (``define``, ``let``, ``cog-execute!``...);
+  :func:`interpreter_for` gives a space's own interpreter, whose definitions persist between
+  calls of ``space.eval_atomese``;
+- :func:`build_form` makes an atom, truth value or value from a head name and arguments (for
+  other readers of Atomese-like notations);
+- the grammar is ``grammar/atomese.lark`` (:func:`grammar_path`).
+
+>>> import atomtrig
+>>> space = atomtrig.AtomSpace()
+>>> eval_atomese(space, '(define cat (Concept "cat")) (cog-name cat)')
+'cat'
+>>> eval_atomese(space, 'cat')
+(ConceptNode "cat")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from atomtrig.atomese.builder import AtomFormError, build_atom, build_form, make_truth_value
+from atomtrig.atomese.data import UNSPECIFIED, Symbol, sym, to_display, to_write
+from atomtrig.atomese.errors import (
+    AtomeseError,
+    AtomeseLoadError,
+    AtomeseRuntimeError,
+    AtomeseSyntaxError,
+    Location,
+    SchemeError,
+)
+from atomtrig.atomese.evaluator import Interpreter
+from atomtrig.atomese.grammar import grammar_path
+from atomtrig.atomese.loader import load_atoms
+from atomtrig.atomese.reader import read
+
+__all__ = [
+    "AtomFormError",
+    "AtomeseError",
+    "AtomeseLoadError",
+    "AtomeseRuntimeError",
+    "AtomeseSyntaxError",
+    "Interpreter",
+    "Location",
+    "SchemeError",
+    "Symbol",
+    "UNSPECIFIED",
+    "build_atom",
+    "build_form",
+    "eval_atomese",
+    "grammar_path",
+    "interpreter_for",
+    "load_atomese",
+    "load_atoms",
+    "make_truth_value",
+    "read",
+    "sym",
+    "to_display",
+    "to_write",
+]
+
+
+def interpreter_for(space: Any) -> Interpreter:
+    """The interpreter that belongs to ``space`` (made on first use)."""
+    interp = getattr(space, "_atomese_interpreter", None)
+    if interp is None:
+        interp = Interpreter(space)
+        space._atomese_interpreter = interp
+    return interp
+
+
+def eval_atomese(space: Any, text: str, filename: str = "<string>") -> Any:
+    """Run ``text`` on ``space``; the value of its last expression."""
+    return interpreter_for(space).eval_text(text, filename)
+
+
+def load_atomese(space: Any, path: str | Path) -> Any:
+    """Run the script at ``path`` on ``space``; the value of its last expression."""
+    return interpreter_for(space).run_file(path)

@@ -1,0 +1,202 @@
+"""The Atomese grammar file and the Lark LALR parsers built from it.
+
+``grammar/atomese.lark`` (shipped inside the package as ``atomtrig/grammar/atomese.lark``) is the
+one definition of the syntax. The parser is Lark's LALR parser; its lexer is :class:`RegexLexer`,
+one Python regular expression generated from the grammar's own terminals (in Lark's priority
+order), which makes far fewer Python calls per token than Lark's general lexer. Parsers are
+built per transformer class and per thread (a Lark parser with inline callbacks holds the
+transformer, and a transformer holds the AtomSpace it builds into).
+
+>>> grammar_path().name
+'atomese.lark'
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token
+from lark.exceptions import UnexpectedToken
+from lark.lexer import Lexer
+
+from atomtrig.atomese.data import Source
+from atomtrig.atomese.errors import AtomeseSyntaxError, TERMINAL_WORDS
+
+__all__ = ["FastToken", "RegexLexer", "grammar_path", "grammar_text", "parse_with"]
+
+
+def grammar_path() -> Path:
+    """Where the grammar file is: inside the installed package, else the source tree's
+    ``grammar/`` folder (``atomtrig/grammar`` links to it)."""
+    packaged = resources.files("atomtrig") / "grammar" / "atomese.lark"
+    if packaged.is_file():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parents[2] / "grammar" / "atomese.lark"
+
+
+_GRAMMAR_TEXT: str | None = None
+
+
+def grammar_text() -> str:
+    global _GRAMMAR_TEXT
+    if _GRAMMAR_TEXT is None:
+        _GRAMMAR_TEXT = grammar_path().read_text(encoding="utf-8")
+    return _GRAMMAR_TEXT
+
+
+class FastToken(Token):
+    """A Lark token whose line and column are computed only when asked for."""
+
+    __slots__ = ("src",)
+
+    def __new__(cls, type_: str, value: str, start_pos: int, src: Source) -> FastToken:
+        self = str.__new__(cls, value)
+        self.type = type_
+        self.value = value
+        self.start_pos = start_pos
+        self.src = src
+        return self
+
+    @property  # type: ignore[override]
+    def line(self) -> int:
+        return self.src.location(self.start_pos).line
+
+    @property  # type: ignore[override]
+    def column(self) -> int:
+        return self.src.location(self.start_pos).column
+
+    @property  # type: ignore[override]
+    def end_line(self) -> int:
+        return self.src.location(self.start_pos + len(self.value)).line
+
+    @property  # type: ignore[override]
+    def end_column(self) -> int:
+        return self.src.location(self.start_pos + len(self.value)).column
+
+    @property  # type: ignore[override]
+    def end_pos(self) -> int:
+        return self.start_pos + len(self.value)
+
+    def __reduce__(self) -> Any:
+        return (Token, (self.type, self.value, self.start_pos))
+
+
+_SOURCE = threading.local()
+
+
+class RegexLexer(Lexer):
+    """Tokens from one regular expression made of the grammar's terminals.
+
+    Ignored terminals (whitespace, comments) are skipped inside the same match as the token
+    after them. Lark calls :meth:`lex` with the text; the :class:`Source` it belongs to (for
+    line numbers) is set by :func:`parse_with`.
+    """
+
+    def __init__(self, lexer_conf: Any) -> None:
+        terminals = sorted(
+            lexer_conf.terminals,
+            key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name),
+        )
+        ignore = set(lexer_conf.ignore)
+        skip = "|".join(t.pattern.to_regexp() for t in terminals if t.name in ignore)
+        alternatives = "|".join(
+            f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in ignore
+        )
+        self.skip = re.compile(f"(?:{skip})*")
+        self.regex = re.compile(f"(?:{skip})*(?:{alternatives})")
+
+    def lex(self, text: Any) -> Iterator[Token]:  # type: ignore[override]
+        src: Source = getattr(_SOURCE, "source", None) or Source(text)
+        match = self.regex.match
+        end = len(text)
+        pos = 0
+        token = FastToken
+        while True:
+            m = match(text, pos)
+            if m is None:
+                pos = self.skip.match(text, pos).end()  # type: ignore[union-attr]
+                if pos >= end:
+                    return
+                raise _lex_error(src, pos)
+            kind = m.lastgroup
+            start = m.start(kind)  # type: ignore[arg-type]
+            pos = m.end()
+            yield token(kind, text[start:pos], start, src)  # type: ignore[arg-type]
+
+
+def _lex_error(src: Source, pos: int) -> AtomeseSyntaxError:
+    loc = src.location(pos)
+    rest = src.text[pos:]
+    if rest.startswith('"'):
+        message = "unterminated string"
+    elif rest.startswith("#|"):
+        message = "unterminated #| comment"
+    elif rest.startswith("#!"):
+        message = "unterminated #! comment"
+    else:
+        message = f"unexpected character {rest[:1]!r}"
+    return AtomeseSyntaxError(message, loc, src.line_text(loc.line))
+
+
+_PARSERS = threading.local()
+
+
+def _parser(transformer_class: type) -> tuple[Lark, Any]:
+    cache: dict[type, tuple[Lark, Any]] | None = getattr(_PARSERS, "cache", None)
+    if cache is None:
+        cache = _PARSERS.cache = {}
+    entry = cache.get(transformer_class)
+    if entry is None:
+        transformer = transformer_class()
+        lark = Lark(
+            grammar_text(),
+            parser="lalr",
+            lexer=RegexLexer,
+            transformer=transformer,
+            maybe_placeholders=False,
+        )
+        entry = cache[transformer_class] = (lark, transformer)
+    return entry
+
+
+def parse_with(
+    transformer_class: type, text: str, filename: str, setup: Callable[[Any, Source], None]
+) -> Any:
+    """Parse ``text`` with the thread's parser for ``transformer_class``, after ``setup(
+    transformer, source)``; Lark's errors become :class:`AtomeseSyntaxError`."""
+    lark, transformer = _parser(transformer_class)
+    src = Source(text, filename)
+    setup(transformer, src)
+    previous = getattr(_SOURCE, "source", None)
+    _SOURCE.source = src
+    try:
+        return lark.parse(text)
+    except UnexpectedToken as err:
+        raise _parse_error(src, err) from None
+    finally:
+        _SOURCE.source = previous
+
+
+def _parse_error(src: Source, err: UnexpectedToken) -> AtomeseSyntaxError:
+    token = err.token
+    expected = sorted(err.expected)
+    if token.type == "$END":
+        pos = len(src.text.rstrip())
+        loc = src.location(pos)
+        if "RPAR" in expected:
+            message = "end of text inside a list: a ')' is missing"
+        else:
+            message = "unexpected end of text"
+        return AtomeseSyntaxError(message, loc, src.line_text(loc.line), expected)
+    loc = src.location(token.start_pos)
+    shown = str(token).strip()
+    if token.type == "RPAR":
+        message = "unexpected ')' with no list open"
+    else:
+        message = f"unexpected {TERMINAL_WORDS.get(token.type, token.type)} {shown[:40]!r}"
+    return AtomeseSyntaxError(message, loc, src.line_text(loc.line), expected)

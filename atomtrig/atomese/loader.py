@@ -1,0 +1,229 @@
+"""Bulk loading of plain atom dumps: tokens straight to atoms, no Scheme evaluation.
+
+A dump holds atom forms (``(InheritanceLink (stv 0.9 0.8) (Concept "a") (Concept "b"))``),
+truth values, values, ``(cog-set-value! atom key value)`` and ``use-modules`` lines, which is
+what ``atomtrig dump`` writes. The atoms are added in the LALR parser's reduce callbacks, as
+each closing parenthesis is read; nothing builds a parse tree first. Anything else (``define``,
+``let``...) is refused with a located error: run such a file with ``atomtrig run``.
+
+>>> from atomtrig.core.atomspace import AtomSpace
+>>> space = AtomSpace()
+>>> load_atoms(space, '(Inheritance (stv 0.9 0.8) (Concept "cat") (ConceptNode "animal"))')
+1
+>>> len(space), space.get_node("Concept", "cat").incoming[0].tv
+(3, (stv 0.9 0.8))
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from lark import Transformer
+
+from atomtrig.atomese.builder import (
+    AtomFormError,
+    TRUTH_VALUE_NAMES,
+    VALUE_NAMES,
+    build_atom,
+    build_form,
+    make_truth_value,
+)
+from atomtrig.atomese.data import Source, Symbol, decode_string, parse_bare
+from atomtrig.atomese.errors import AtomeseLoadError
+from atomtrig.core.errors import AtomtrigError
+from atomtrig.atomese.grammar import FastToken, parse_with
+from atomtrig.core.atom import Atom, Link, Node
+from atomtrig.core.types import types
+
+__all__ = ["AtomLoader", "load_atoms"]
+
+NODE_PARTS = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*")\s*\)', re.S)
+TV_PARTS = re.compile(r"\(\s*(\S+)\s+(.*?)\s*\)", re.S)
+_SPECIAL_NODE_TYPES = frozenset(
+    t for t in (types.get("TypeNode"), types.get("NumberNode")) if t is not None
+)
+_IGNORED_FORMS = frozenset({"use-modules", "use-module"})
+
+ProgressCallback = Callable[[int], None]
+
+
+def _decode_tv(text: str) -> Any:
+    m = TV_PARTS.match(text)
+    assert m is not None
+    return make_truth_value(m[1], [float(x) for x in m[2].split()])
+
+
+class AtomLoader(Transformer):  # type: ignore[type-arg]
+    """The parser callbacks of :func:`load_atoms` (one instance per thread; see
+    :mod:`atomtrig.atomese.grammar`)."""
+
+    space: Any
+    source: Source
+    progress: ProgressCallback | None
+    forms: int
+
+    def setup(self, space: Any, source: Source, progress: ProgressCallback | None) -> None:
+        self.space = space
+        self.source = source
+        self.progress = progress
+        self.forms = 0
+        self._next_report = 20000
+        add_node = space.add_node
+        node_types = {}
+        for t in types:
+            if t.is_node and not t.abstract and t not in _SPECIAL_NODE_TYPES:
+                node_types[t.name] = t
+                node_types.setdefault(t.short_name, t)
+        link_types = {}
+        for t in types:
+            if t.is_link and not t.abstract:
+                link_types[t.name] = t
+                link_types.setdefault(t.short_name, t)
+
+        parts = NODE_PARTS.match
+
+        def node(token: str) -> Any:
+            type_name, literal = parts(token).groups()  # type: ignore[union-attr]
+            name = literal[1:-1] if "\\" not in literal else decode_string(literal)
+            t = node_types.get(type_name)
+            if t is not None:
+                return add_node(t, name)
+            return build_form(space, type_name, [name])
+
+        self._node = node
+        self._link_types = link_types
+
+    # -- errors ------------------------------------------------------------------------------
+    def _error(self, pos: int, message: str) -> AtomeseLoadError:
+        loc = self.source.location(pos)
+        return AtomeseLoadError(message, loc, self.source.line_text(loc.line))
+
+    def _value(self, token: FastToken) -> Any:
+        kind = token.type
+        try:
+            if kind == "NODE":
+                return self._node(token)
+            if kind == "TV":
+                return _decode_tv(token)
+            if kind == "STRING":
+                return decode_string(token)
+            if kind == "ATOM":
+                return parse_bare(token)
+        except AtomtrigError as err:
+            raise self._error(token.start_pos, str(err)) from None
+        except ValueError as err:
+            raise self._error(token.start_pos, str(err)) from None
+        raise self._error(token.start_pos, f"a plain atom dump cannot hold {token!r}")
+
+    # -- callbacks ---------------------------------------------------------------------------
+    def list(self, children: list[Any]) -> Any:
+        head = children[0]
+        if head.type != "HEAD":
+            raise self._error(
+                head.start_pos, "a list that does not start with a name needs `atomtrig run`"
+            )
+        self.forms += 1
+        if self.forms >= self._next_report and self.progress is not None:
+            self._next_report += 20000
+            self.progress(head.start_pos)
+        name = head.value[1:].lstrip()
+        args = children[1] if len(children) == 3 else []
+        plain = True
+        node = self._node
+        for i, c in enumerate(args):
+            cls = c.__class__
+            if cls is FastToken:
+                if c.type == "NODE":
+                    try:
+                        args[i] = node(c)
+                    except (AtomtrigError, ValueError) as err:
+                        raise self._error(c.start_pos, str(err)) from None
+                    continue
+                args[i] = c = self._value(c)
+                cls = c.__class__
+            if cls is not Node and cls is not Link:
+                plain = False
+        link_type = self._link_types.get(name)
+        try:
+            if link_type is not None:
+                if plain:
+                    return self.space.add_link(link_type, args)
+                return build_atom(self.space, link_type, args)
+            if name in TRUTH_VALUE_NAMES or name in VALUE_NAMES:
+                return build_form(self.space, name, args)
+            if name == "cog-set-value!":
+                return self._set_value(args)
+            if name in _IGNORED_FORMS:
+                return None
+            if name in types:
+                return build_form(self.space, name, args)
+        except AtomtrigError as err:
+            raise self._error(head.start_pos, str(err)) from None
+        if name in _SCHEME_WORDS or name.startswith("cog-"):
+            raise self._error(
+                head.start_pos,
+                f"({name} ...) is Scheme code, not a plain atom dump; run the file with "
+                "`atomtrig run` (or space.load_atomese) instead",
+            )
+        try:
+            types[name]
+        except AtomtrigError as err:  # unknown type: the message names the closest ones
+            raise self._error(head.start_pos, str(err)) from None
+        raise self._error(head.start_pos, f"cannot load ({name} ...)")  # pragma: no cover
+
+    def _set_value(self, args: list[Any]) -> None:
+        if len(args) != 3 or not isinstance(args[0], Atom) or not isinstance(args[1], Atom):
+            raise AtomFormError("(cog-set-value! atom key value) takes an atom, a key atom and a value")
+        self.space.set_value(args[0], args[1], args[2])
+        return None
+
+    def quoted(self, children: list[Any]) -> Any:
+        mark, item = children
+        if mark.type == "QUOTE" and item.__class__ is FastToken and item.type == "ATOM":
+            value = parse_bare(item)
+            if isinstance(value, Symbol):
+                return value
+        raise self._error(mark.start_pos, "a plain atom dump can only quote type names")
+
+    def items(self, children: list[Any]) -> list[Any]:
+        if len(children) == 1:
+            return children
+        children[0].append(children[1])
+        return children[0]  # type: ignore[no-any-return]
+
+    def start(self, children: list[Any]) -> int:
+        count = 0
+        for c in children[0] if children else ():
+            if c.__class__ is FastToken:
+                if c.type == "NODE":
+                    self._value(c)
+                else:
+                    raise self._error(
+                        c.start_pos, f"a plain atom dump cannot hold a bare {c.value!r} here"
+                    )
+            count += 1
+        return count
+
+
+_SCHEME_WORDS = frozenset(
+    "define define-public lambda let let* letrec if cond case begin set! display newline "
+    "format load when unless do and or not quote list map for-each".split()
+)
+
+
+def load_atoms(
+    space: Any, text: str, filename: str = "<string>", progress: ProgressCallback | None = None
+) -> int:
+    """Add the atoms of a plain Atomese dump to ``space``; returns how many top-level forms it
+    held. ``progress(position)`` is called now and then with the character offset reached.
+
+    Atoms added before an error stay in the store (nothing is rolled back).
+    """
+
+    def setup(transformer: AtomLoader, source: Source) -> None:
+        transformer.setup(space, source, progress)
+
+    return parse_with(AtomLoader, text, filename, setup)  # type: ignore[no-any-return]
+
