@@ -84,6 +84,21 @@ class AtomSpace(CoreAtomSpace):
 
         return evaluate(self, atom, bindings)
 
+    # -- Atomese (atomtrig.atomese) ------------------------------------------------------------
+    def eval_atomese(self, text: str, filename: str = "<string>") -> Any:
+        """Run Atomese (Scheme) ``text`` on this space; the value of its last expression.
+        Definitions persist between calls; see :mod:`atomtrig.atomese`."""
+        from atomtrig.atomese import eval_atomese
+
+        return eval_atomese(self, text, filename)
+
+    def load_atomese(self, path: str | os.PathLike[str]) -> Any:
+        """Run the Atomese script at ``path`` on this space (``load`` inside it resolves
+        against its folder); the value of its last expression."""
+        from atomtrig.atomese import load_atomese
+
+        return load_atomese(self, path)
+
     # -- persistence (atomtrig.storage) ----------------------------------------------------------
     @classmethod
     def open(
