@@ -79,7 +79,7 @@ class Trigger:
 
     __slots__ = ("link", "kind", "serial", "source", "source_type", "target", "variable",
                  "threshold", "key", "options", "stats", "queue", "active", "period",
-                 "repeating", "condition", "folder", "__weakref__")
+                 "repeating", "condition", "folder", "plan", "__weakref__")
 
     def __init__(self, link: Link, kind: str, serial: int) -> None:
         self.link = link
@@ -98,6 +98,8 @@ class Trigger:
         self.period = 0.0
         self.repeating = False
         self.condition: Atom | None = None
+        self.plan: Any = None
+        """The compiled way to run the target (made at the first firing)."""
         self.folder: str | None = None
         """The folder of the script that added the trigger (file schemas resolve against it)."""
 

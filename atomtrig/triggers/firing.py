@@ -39,8 +39,9 @@ class Firing:
     seq: int
     """The event's sequence number in its engine (shared by every trigger the event fires)."""
     epoch: str
-    chain: tuple[Any, ...] = ()
-    """The cascade keys of the firings that led to this one, outermost first."""
+    chain: tuple[Firing, ...] = ()
+    """The firings that led to this one (each ran a target whose change caused the next),
+    outermost first."""
     due: float | None = None
     """For a scheduled run: when it was due (seconds on the scheduler's clock)."""
     _id: str | None = field(default=None, repr=False)
@@ -81,6 +82,9 @@ class FiringJournal:
     """Where firings are recorded before delivery and marked done after. Subclass it to make
     delivery durable; every method may be called from several threads at once."""
 
+    wraps_delivery = True
+    """False when :meth:`deliver` is the plain run-then-done (the runner then inlines it)."""
+
     def record(self, firing: Firing) -> None:
         """Remember ``firing`` as pending. Called before it is queued or run."""
         raise NotImplementedError
@@ -113,7 +117,8 @@ class FiringJournal:
 
 
 class InMemoryFiringJournal(FiringJournal):
-    """The default journal: pending firings in a dict, forgotten when the process ends.
+    """The default journal: pending firings in a dict keyed by the firing object (dict updates
+    are atomic in CPython, so no lock is taken on the hot path), forgotten when the process ends.
 
     >>> journal = InMemoryFiringJournal()
     >>> journal.is_done("x:1:1")
@@ -121,26 +126,25 @@ class InMemoryFiringJournal(FiringJournal):
     """
 
     def __init__(self, remember_done: int = 0) -> None:
-        self._pending: dict[str, Firing] = {}
+        self.wraps_delivery = type(self).deliver is not FiringJournal.deliver
+        self._pending: dict[Firing, Firing] = {}
         self._lock = threading.Lock()
         self._done: dict[str, None] = {}
         self._remember = remember_done
 
     def record(self, firing: Firing) -> None:
-        with self._lock:
-            self._pending[firing.id] = firing
+        self._pending[firing] = firing  # type: ignore[index]
 
     def done(self, firing: Firing, error: str | None) -> None:
-        with self._lock:
-            self._pending.pop(firing.id, None)
-            if self._remember:
+        self._pending.pop(firing, None)  # type: ignore[call-overload]
+        if self._remember:
+            with self._lock:
                 self._done[firing.id] = None
                 if len(self._done) > self._remember:
                     del self._done[next(iter(self._done))]
 
     def pending(self) -> list[Firing]:
-        with self._lock:
-            return list(self._pending.values())
+        return list(self._pending.copy().values())
 
     def is_done(self, firing_id: str) -> bool:
         with self._lock:

@@ -30,9 +30,13 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from atomtrig.core.atomspace import canonical_order
 from atomtrig.core.truthvalue import DEFAULT_K, DEFAULT_TV, CountTruthValue, TruthValue, ctv, stv
 from atomtrig.core.types import types
 from atomtrig.core.variables import declared_variables, is_declaration
+from atomtrig.query.engine import DATA_EXECUTABLE, build, restrict
+from atomtrig.query.instantiate import TOP_ONLY, instantiate
+from atomtrig.query.substitute import substitute
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
@@ -42,6 +46,7 @@ _SCOPE = types["ScopeLink"]
 _QUOTE = types["QuoteLink"]
 _UNQUOTE = types["UnquoteLink"]
 _LOCAL_QUOTE = types["LocalQuoteLink"]
+_GLOB = types["GlobNode"]
 _revision_lock = threading.RLock()
 ONE_OBSERVATION = ctv(1.0, 1.0 / (1.0 + DEFAULT_K), 1.0)
 
@@ -75,10 +80,6 @@ def revise(existing: TruthValue, produced: TruthValue | None) -> TruthValue:
 def _plain_children(space: AtomSpace, template: Atom, grounding: Mapping[Atom, Any]) -> list[Atom] | None:
     """The outgoing set the top link of ``template`` will have, built without adding the top
     link itself; None when the template is not a plain link (then it is not revised)."""
-    from atomtrig.query.engine import DATA_EXECUTABLE, build, restrict
-    from atomtrig.query.instantiate import TOP_ONLY
-    from atomtrig.query.substitute import substitute
-
     t = template.type
     if template.is_node() or t in DATA_EXECUTABLE or t in TOP_ONLY:
         return None
@@ -103,19 +104,60 @@ def _plain_children(space: AtomSpace, template: Atom, grounding: Mapping[Atom, A
     return children
 
 
+_simple: dict[Atom, tuple[Atom, ...] | None] = {}
+
+
+def _simple_children(template: Atom) -> tuple[Atom, ...] | None:
+    """For a template that is a plain ordered or unordered link of nodes (constants and plain
+    variables, no globs): its outgoing set, so a grounding is put in with one dict lookup per
+    member. None for anything else."""
+    try:
+        return _simple[template]
+    except KeyError:
+        pass
+    t = template.type
+    simple: tuple[Atom, ...] | None = template.out
+    if (
+        template.is_node()
+        or t in DATA_EXECUTABLE
+        or t in TOP_ONLY
+        or any(a in t.ancestors for a in (_SCOPE, _QUOTE, _UNQUOTE, _LOCAL_QUOTE))
+        or any(c.is_link() or c.type is _GLOB for c in template.out)
+    ):
+        simple = None
+    if len(_simple) > 10000:
+        _simple.clear()
+    _simple[template] = simple
+    return simple
+
+
 def instantiate_revising(space: AtomSpace, template: Atom, grounding: Mapping[Atom, Any]) -> Any:
     """Instantiate a rewrite term for one grounding, merging evidence into the produced link as
     described in the module docstring. Returns what :func:`atomtrig.query.instantiate.instantiate`
     returns."""
-    from atomtrig.query.instantiate import instantiate
-
-    children = _plain_children(space, template, grounding)
+    simple = _simple_children(template)
+    children: list[Atom] | None = None
+    if simple is not None:
+        get = grounding.get
+        children = [get(c, c) for c in simple]
+        for c in children:
+            if c._space is not space:
+                children = _plain_children(space, template, grounding)
+                break
+    else:
+        children = _plain_children(space, template, grounding)
     if children is None:
         return instantiate(space, template, grounding)
-    produced = None if template.tv == DEFAULT_TV else template.tv
+    tv = template._tv
+    produced = None if tv is DEFAULT_TV or tv == DEFAULT_TV else tv
+    t = template.type
+    key = tuple(children)
+    if t.unordered and len(key) > 1:
+        key = canonical_order(key)
     with _revision_lock:  # two firings producing one link must not both think they created it
-        existing = space.get_link(template.type, children)
+        table = space._tables.get(t)
+        existing = table.get(key) if table else None
         if existing is None:
-            return space.add_link(template.type, children, tv=produced or ONE_OBSERVATION)
+            return space.add_link(t, key, tv=produced or ONE_OBSERVATION)
         space.set_tv(existing, revise(existing.tv, produced))
     return existing

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("atomtrig.triggers")
 
 _local = threading.local()
+_WALL_OFFSET = time.time() - time.perf_counter()
 SYNC_NESTING = 8
 """How many sync targets may run nested inside one another on one thread's stack."""
 _BATCH = 64  # firings one worker runs from a queue before letting other triggers' queues in
@@ -94,7 +95,7 @@ class Runner:
         else:
             self.run(trigger, firing)
 
-    def chain(self) -> tuple[object, ...]:
+    def chain(self) -> tuple[Firing, ...]:
         """The cascade chain of the firing running in this thread (empty outside targets)."""
         return getattr(_local, "chain", ())
 
@@ -104,7 +105,8 @@ class Runner:
             return (f"cascade depth limit {limit} reached: {firing.describe()} would be "
                     f"firing number {len(firing.chain) + 1} of one chain (raise it with the "
                     f"trigger:max-depth option or the engine's max_depth)")
-        if firing.cycle_key() in firing.chain:
+        key = firing.cycle_key()
+        if any(f.trigger is trigger and f.cycle_key() == key for f in firing.chain):
             return (f"cycle: {firing.describe()} repeats a firing already in its cascade "
                     f"(same trigger, same change) {len(firing.chain)} step(s) up; it would loop "
                     "forever")
@@ -122,13 +124,25 @@ class Runner:
         _local.nesting = nesting + 1
         previous_chain = getattr(_local, "chain", ())
         previous_firing = getattr(_local, "firing", None)
-        _local.chain = firing.chain + (firing.cycle_key(),)
+        _local.chain = firing.chain + (firing,)
         _local.firing = firing
-        started = time.time()
         t0 = time.perf_counter()
         error: str | None = None
+        journal = self.journal
         try:
-            self.journal.deliver(firing, self._invoke)
+            if journal.wraps_delivery:
+                journal.deliver(firing, self._invoke)
+            else:
+                try:
+                    plan = trigger.plan
+                    if plan is not None and trigger.folder is None:
+                        plan(firing)
+                    else:
+                        self.execute(trigger, firing)
+                except BaseException as exc:
+                    journal.done(firing, f"{type(exc).__name__}: {exc}")
+                    raise
+                journal.done(firing, None)
         except Exception as exc:  # a target's failure never reaches the caller
             error = f"{type(exc).__name__}: {exc}"
             logger.error("trigger target failed: %s: %s", firing.describe(), error,
@@ -137,7 +151,7 @@ class Runner:
             _local.chain = previous_chain
             _local.firing = previous_firing
             _local.nesting = nesting
-        trigger.stats.ran(time.perf_counter() - t0, error, started)
+        trigger.stats.ran(time.perf_counter() - t0, error, t0 + _WALL_OFFSET)
         if nesting == 0 and getattr(_local, "deferred", None) and not getattr(_local, "draining", False):
             self._run_deferred()
 

@@ -33,11 +33,19 @@ The grounded schema (and anything else) can call
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.types import types
 from atomtrig.core.variables import declared_variables, is_declaration
+from atomtrig.query.engine import run, truth
+from atomtrig.query.grounded import resolve
+from atomtrig.query.instantiate import instantiate
+from atomtrig.query.matcher import match_compiled
+from atomtrig.query.pattern import compile_body, compile_pattern
+from atomtrig.triggers.equivalence import equivalent_schemas
 from atomtrig.triggers.errors import TriggerTargetError
+from atomtrig.triggers.revision import instantiate_revising
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
@@ -89,39 +97,86 @@ def _anchor(trigger: Trigger, firing: Firing) -> Atom | None:
 
 def run_target(engine: TriggerEngine, trigger: Trigger, firing: Firing) -> None:
     """Run ``trigger``'s target for ``firing`` (see the module docstring)."""
-    target = trigger.target
-    t = target.type
-    space = engine.space
+    plan = trigger.plan
+    if plan is None:
+        plan = trigger.plan = make_plan(engine, trigger)
     folder = trigger.folder
     if folder is not None:
         from atomtrig.triggers.schema_files import using_folder
 
         with using_folder(folder):
-            _run(engine, trigger, firing, target, t, space)
+            plan(firing)
     else:
-        _run(engine, trigger, firing, target, t, space)
+        plan(firing)
 
 
-def _run(engine: TriggerEngine, trigger: Trigger, firing: Firing, target: Atom, t: Any, space: Any) -> None:
+def make_plan(engine: TriggerEngine, trigger: Trigger) -> Callable[[Firing], None]:
+    """Compile how ``trigger``'s target runs into one function of the firing (done once per
+    trigger; the pattern is compiled here, not at every firing)."""
+    target = trigger.target
+    t = target.type
+    space = engine.space
+    variable = trigger.variable
+    anchored = trigger.kind == "relationship" and not trigger.options.full_query
     if t is BIND or t is QUERY:
-        _bind(engine, trigger, firing, target)
-    elif t is IMPLICATION or t is FORALL:
-        _implication(engine, trigger, firing, target)
-    elif t is EOL and len(target.out) == 1:
-        _call_no_args(engine, trigger, firing, target.out[0])
-    else:
-        from atomtrig.query.engine import run
+        out = target.out
+        declaration = out[0] if out and is_declaration(out[0]) else None
+        rest = out[1:] if declaration is not None else out
+        return _pattern_plan(engine, trigger, compile_pattern(target), rest[1:], anchored, None)
+    if t is IMPLICATION or t is FORALL:
+        declaration, antecedent, consequent = implication_parts(target)
+        allowed = set(declared_variables(declaration)) if declaration is not None else None
+        return _pattern_plan(engine, trigger, compile_body(declaration, antecedent), (consequent,),
+                             anchored, allowed)
+    if t is EOL and len(target.out) == 1:
+        schema = target.out[0]
 
-        bindings = _bindings(trigger, firing)
-        if PATTERN in t.ancestors and _anchor(trigger, firing) is not None:
-            # Other pattern links (GetLink...) have no rewrite to anchor; run them whole.
-            pass
-        run(space, target, bindings or {})
+        def call(firing: Firing) -> None:
+            _call_no_args(engine, trigger, firing, schema)
+
+        return call
+
+    def execute(firing: Firing) -> None:
+        ev = firing.event
+        env = {variable: ev.atom} if variable is not None and ev is not None else {}
+        run(space, target, env)
+
+    return execute
+
+
+def _pattern_plan(
+    engine: TriggerEngine,
+    trigger: Trigger,
+    pattern: Any,
+    rewrites: tuple[Atom, ...],
+    anchored: bool,
+    allowed: set[Atom] | None,
+) -> Callable[[Firing], None]:
+    space = engine.space
+    variable = trigger.variable
+    if variable is not None and allowed is not None and variable not in allowed:
+        variable = None  # bound by an inner scope only: nothing to pre-bind
+
+    def matched(firing: Firing) -> None:
+        ev = firing.event
+        anchor = ev.link if anchored and ev is not None else None
+        fixed = {variable: ev.atom} if variable is not None and ev is not None else None
+        groundings = match_compiled(space, pattern, anchor=anchor, fixed=fixed)
+        if not groundings:
+            return
+        if engine.revision:
+            for grounding in groundings:
+                for template in rewrites:
+                    instantiate_revising(space, template, grounding)
+        else:
+            for grounding in groundings:
+                for template in rewrites:
+                    instantiate(space, template, grounding)
+
+    return matched
 
 
 def _call_no_args(engine: TriggerEngine, trigger: Trigger, firing: Firing, schema: Atom) -> None:
-    from atomtrig.query.grounded import resolve
-
     args = event_atoms(trigger, firing)
     if GROUNDED_SCHEMA in schema.type.ancestors or GROUNDED_PREDICATE in schema.type.ancestors:
         fn = resolve(schema)
@@ -129,8 +184,6 @@ def _call_no_args(engine: TriggerEngine, trigger: Trigger, firing: Firing, schem
             fn(*args)
         return
     if schema.type is SCHEMA:
-        from atomtrig.triggers.equivalence import equivalent_schemas
-
         found = equivalent_schemas(schema)
         if not found:
             raise TriggerTargetError(
@@ -142,33 +195,9 @@ def _call_no_args(engine: TriggerEngine, trigger: Trigger, firing: Firing, schem
             with engine.space:
                 fn(*args)
         return
-    from atomtrig.query.engine import run
-
-    run(engine.space, trigger.target, _bindings(trigger, firing) or {})
-
-
-def _rewrite(engine: TriggerEngine, template: Atom, grounding: Any) -> None:
-    if engine.revision:
-        from atomtrig.triggers.revision import instantiate_revising
-
-        instantiate_revising(engine.space, template, grounding)
-    else:
-        from atomtrig.query.instantiate import instantiate
-
-        instantiate(engine.space, template, grounding)
-
-
-def _bind(engine: TriggerEngine, trigger: Trigger, firing: Firing, target: Atom) -> None:
-    from atomtrig.query.matcher import match
-
-    out = target.out
-    rest = out[1:] if out and is_declaration(out[0]) else out
-    rewrites = rest[1:]
-    groundings = match(engine.space, target, anchor=_anchor(trigger, firing),
-                       fixed=_bindings(trigger, firing))
-    for grounding in groundings:
-        for template in rewrites:
-            _rewrite(engine, template, grounding)
+    ev = firing.event
+    variable = trigger.variable
+    run(engine.space, trigger.target, {variable: ev.atom} if variable is not None and ev is not None else {})
 
 
 def implication_parts(target: Atom) -> tuple[Atom | None, Atom, Atom]:
@@ -229,24 +258,8 @@ def _replace_wildcards(target: Atom, declaration: Atom | None, implication: Atom
     return declaration, space.add_link(IMPLICATION, [new_antecedent, consequent])
 
 
-def _implication(engine: TriggerEngine, trigger: Trigger, firing: Firing, target: Atom) -> None:
-    from atomtrig.query.matcher import match_body
-
-    declaration, antecedent, consequent = implication_parts(target)
-    fixed = _bindings(trigger, firing)
-    if declaration is not None and fixed:
-        names = declared_variables(declaration)
-        fixed = {k: v for k, v in fixed.items() if k in names}
-    groundings = match_body(engine.space, declaration, antecedent,
-                            anchor=_anchor(trigger, firing), fixed=fixed or None)
-    for grounding in groundings:
-        _rewrite(engine, consequent, grounding)
-
-
 def condition_holds(engine: TriggerEngine, trigger: Trigger) -> bool:
     """Evaluate a ScheduledExecutionLink's condition: true when its strength is above 0.5."""
-    from atomtrig.query.engine import truth
-
     condition = trigger.condition
     assert condition is not None
     return truth(engine.space, condition, {}).strength > 0.5
