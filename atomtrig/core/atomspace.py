@@ -51,6 +51,14 @@ _TV = ChangeKind.TV_CHANGED
 _VALUE = ChangeKind.VALUE_CHANGED
 _REMOVED = ChangeKind.ATOM_REMOVED
 _PING = ChangeKind.PING
+# Plain ints for the mask tests on the hot paths: ``int & IntFlag`` goes through enum's
+# Python-level __and__ (about a microsecond), ``int & int`` does not.
+_ADDED_BIT = int(_ADDED)
+_INCOMING_BIT = int(_INCOMING)
+_TV_BIT = int(_TV)
+_VALUE_BIT = int(_VALUE)
+_REMOVED_BIT = int(_REMOVED)
+_PING_BIT = int(_PING)
 
 
 def canonical_number_name(name: object) -> str:
@@ -329,14 +337,14 @@ class AtomSpace:
         events: list[ChangeEvent] = []
         type_watch = self._type_watch
         if created:
-            if type_watch and type_watch.get(atom.type, 0) & _ADDED:
+            if type_watch and type_watch.get(atom.type, 0) & _ADDED_BIT:
                 events.append(ChangeEvent(_ADDED, atom))
             for member in dict.fromkeys(atom.out) if atom.out else ():
-                if member._watch & _INCOMING or (
-                    type_watch and type_watch.get(member.type, 0) & _INCOMING
+                if member._watch & _INCOMING_BIT or (
+                    type_watch and type_watch.get(member.type, 0) & _INCOMING_BIT
                 ):
                     events.append(ChangeEvent(_INCOMING, member, link=atom))  # type: ignore[arg-type]
-        if tv is not None and self._watches(atom, _TV):
+        if tv is not None and self._watches(atom, _TV_BIT):
             events.append(ChangeEvent(_TV, atom, old=old_tv, new=tv))
         if events:
             self._emit(events)
@@ -430,7 +438,7 @@ class AtomSpace:
         store = self._store
         if store is not None:
             store.tv_changed(atom, old)
-        if self._watching and self._watches(atom, _TV):
+        if self._watching and self._watches(atom, _TV_BIT):
             self._emit([ChangeEvent(_TV, atom, old=old, new=tv)])
         if store is not None:
             store.call_done()
@@ -468,7 +476,7 @@ class AtomSpace:
         store = self._store
         if store is not None:
             store.value_changed(atom, key_atom, old)
-        if self._watching and self._watches(atom, _VALUE):
+        if self._watching and self._watches(atom, _VALUE_BIT):
             self._emit([ChangeEvent(_VALUE, atom, key=key_atom, old=old, new=checked)])
         if store is not None:
             store.call_done()
@@ -507,7 +515,7 @@ class AtomSpace:
             watching = self._watching
             store = self._store
             for victim in doomed:
-                if watching and self._watches(victim, _REMOVED):
+                if watching and self._watches(victim, _REMOVED_BIT):
                     events.append(ChangeEvent(_REMOVED, victim))
                 if store is not None:
                     store.removing(victim)
@@ -587,13 +595,13 @@ class AtomSpace:
         self._type_watch = expanded
         self._watching = bool(self._watched or expanded) or self._store is not None
 
-    def _watches(self, atom: Atom, kind: ChangeKind) -> bool:
-        return bool(atom._watch & kind or self._type_watch.get(atom.type, 0) & kind)
+    def _watches(self, atom: Atom, bit: int) -> bool:
+        return bool(atom._watch & bit or self._type_watch.get(atom.type, 0) & bit)
 
     def ping(self, atom: Atom) -> None:
         """Tell the listeners watching ``atom`` for pings; the atom does not change."""
         self._check_member(atom)
-        if self._watching and self._watches(atom, _PING):
+        if self._watching and self._watches(atom, _PING_BIT):
             self._emit([ChangeEvent(_PING, atom)])
 
     def _emit(self, events: list[ChangeEvent]) -> None:
