@@ -9,6 +9,7 @@ are not part of its outgoing set. Lists among a link's arguments are spliced in 
 
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> from atomtrig.core.truthvalue import stv
+>>> from atomtrig.atomese.data import sym
 >>> space = AtomSpace()
 >>> a = build_form(space, "Concept", ["a", stv(0.5, 0.5)])
 >>> link = build_form(space, "InheritanceLink", [a, stv(0.9, 0.8), build_form(space, "Concept", ["b"])])
