@@ -9,10 +9,10 @@ import pytest
 
 import atomtrig
 from atomtrig import (
-    And,
     Anchor,
-    Cond,
+    And,
     ConceptNode,
+    Cond,
     Define,
     DefinedPredicate,
     DefinedSchema,

@@ -10,8 +10,8 @@ import pytest
 import atomtrig
 from atomtrig import (
     Bind,
-    Cond,
     ConceptNode,
+    Cond,
     Define,
     DefinedPredicate,
     DefinedSchema,

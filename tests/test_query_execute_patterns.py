@@ -11,11 +11,11 @@ import pytest
 import atomtrig
 from atomtrig import (
     Absent,
-    And,
     Anchor,
+    And,
     Bind,
-    Cond,
     ConceptNode,
+    Cond,
     Define,
     DefinedSchema,
     Delete,

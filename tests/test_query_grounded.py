@@ -11,7 +11,11 @@ from atomtrig.core.atomspace import AtomSpace
 from atomtrig.core.context import current_atomspace
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV, stv
 from atomtrig.core.values import FloatValue
-from atomtrig.query.errors import ExecutionError, GroundedProcedureError, ProcedureNotAllowedError
+from atomtrig.query.errors import (
+    ExecutionError,
+    GroundedProcedureError,
+    ProcedureNotAllowedError,
+)
 from atomtrig.query.evaluate import evaluate
 from atomtrig.query.execute import execute
 from atomtrig.query.grounded import (
@@ -376,6 +380,6 @@ def test_resolution_is_cached_until_the_registry_changes(space: AtomSpace) -> No
     first = resolve(node)
     assert resolve(node) is first
     unregister("cached")
-    replacement = lambda *a: False  # noqa: E731
+    replacement = lambda *a: False
     grounded("cached")(replacement)
     assert resolve(node) is replacement

@@ -91,8 +91,6 @@ def specs_of(declaration: Atom | None, variables: tuple[Atom, ...]) -> list[Vari
 
 def definition_of(node: Atom) -> Atom:
     """The atom a DefineLink gives a DefinedSchemaNode / DefinedPredicateNode."""
-    from atomtrig.query.errors import UndefinedError
-
     for link in node.incoming_by_type("DefineLink"):
         if len(link.out) == 2 and link.out[0] is node:
             return link.out[1]
@@ -184,7 +182,9 @@ def apply_schema(space: AtomSpace, where: Atom, schema: Atom, args: Atom | None,
                 f"{where.short()}: {schema.short()} is a predicate; evaluate it in an EvaluationLink"
             )
         argv = arguments(space, args, env)
-        for fallback in list(_fallbacks):
+        with _fallback_lock:
+            fallbacks = tuple(_fallbacks)  # a snapshot: others may add or remove meanwhile
+        for fallback in fallbacks:
             result = fallback(space, where, schema, argv)
             if result is not NotImplemented:
                 return result  # type: ignore[no-any-return]

@@ -45,7 +45,11 @@ from atomtrig.query.engine import (
     register_executor,
     run,
 )
-from atomtrig.query.errors import DivisionByZeroError, ExecutionError, ExecutionTypeError
+from atomtrig.query.errors import (
+    DivisionByZeroError,
+    ExecutionError,
+    ExecutionTypeError,
+)
 
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace

@@ -32,7 +32,7 @@ The handlers for particular link types live in :mod:`~atomtrig.query.execute`,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from atomtrig.core.atom import Atom
 from atomtrig.core.truthvalue import TRUE_TV, TruthValue
@@ -44,9 +44,9 @@ from atomtrig.query.substitute import substitute
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
 
-Binding = Union[Atom, tuple[Atom, ...]]
+Binding = Atom | tuple[Atom, ...]
 Env = Mapping[Atom, Binding]
-Result = Union[Atom, Value, TruthValue, None]
+Result = Atom | Value | TruthValue | None
 Executor = Callable[["AtomSpace", Atom, Env], Result]
 Evaluator = Callable[["AtomSpace", Atom, Env], TruthValue]
 

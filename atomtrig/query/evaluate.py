@@ -64,7 +64,7 @@ from atomtrig.query.substitute import substitute
 if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
 
-__all__ = ["evaluate", "satisfied", "run_pattern"]
+__all__ = ["evaluate", "run_pattern", "satisfied"]
 
 _GPN = types["GroundedPredicateNode"]
 _DPN = types["DefinedPredicateNode"]

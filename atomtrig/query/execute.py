@@ -52,13 +52,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+import atomtrig.query.arithmetic
+import atomtrig.query.evaluate
+import atomtrig.query.put  # noqa: F401  (registers its handlers)
 from atomtrig.core.atom import Atom
 from atomtrig.core.truthvalue import TruthValue
 from atomtrig.core.types import types
 from atomtrig.core.values import LinkValue, Value
-import atomtrig.query.arithmetic  # noqa: F401  (registers its handlers)
-import atomtrig.query.evaluate  # noqa: F401  (registers its handlers)
-import atomtrig.query.put  # noqa: F401  (registers its handlers)
 from atomtrig.query.apply import apply_schema, definition_of
 from atomtrig.query.engine import (
     EMPTY,
@@ -148,7 +148,7 @@ def _execute_pattern(space: AtomSpace, scope: Atom, env: Env, anchor: Atom | Non
     groundings, outer = run_pattern(space, scope, env, anchor=anchor)
     if t in REWRITE_SCOPES:
         rewrite = scope.out[-1]
-        results: dict[object, None] = {}
+        results: dict[Atom | Value | TruthValue, None] = {}
         for grounding in groundings:
             result = instantiate(space, rewrite, {**outer, **grounding} if outer else grounding)
             if result is None:
@@ -159,9 +159,9 @@ def _execute_pattern(space: AtomSpace, scope: Atom, env: Env, anchor: Atom | Non
                     "hold; use a QueryLink to collect Values"
                 )
             results.setdefault(result)
-        if t is _QUERY or (_QUERY in t.ancestors and t is not _BIND):
+        if t is _QUERY:
             return LinkValue(list(results))
-        return space.add_link(_SET, list(results))
+        return space.add_link(_SET, [r for r in results if isinstance(r, Atom)])
     members: dict[Atom, None] = {}
     for grounding in groundings:
         values = list(grounding.values())
@@ -241,8 +241,8 @@ def _existing(space: AtomSpace, atom: Atom, env: Env) -> list[Atom]:
         value = env.get(atom) if env and _VARIABLE in atom.type.ancestors else None
         if value is None:
             return [atom] if atom._space is space else []
-        items = value if value.__class__ is tuple else (value,)
-        return [a for a in items if a._space is space]  # type: ignore[union-attr]
+        items: tuple[Atom, ...] = value if isinstance(value, tuple) else (value,)
+        return [a for a in items if a._space is space]
     t = atom.type
     if t in EXECUTORS or t.is_a("ScopeLink") or t.is_a("QuoteLink"):
         result = run(space, atom, env)

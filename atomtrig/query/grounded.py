@@ -99,7 +99,7 @@ def _register(fn: Callable[..., Any], name: str | None) -> None:
     if name is not None:
         if not isinstance(name, str) or not name.strip():
             raise GroundedProcedureError(f"a grounded procedure's name must be a non-empty string, not {name!r}")
-        names.append(name[len(PY_PREFIX) :] if name.startswith(PY_PREFIX) else name)
+        names.append(name.removeprefix(PY_PREFIX))
     else:
         short = getattr(fn, "__name__", None)
         if not isinstance(short, str) or short == "<lambda>":
@@ -162,7 +162,7 @@ def grounded(arg: Any = None, /) -> Any:
 def unregister(name: str) -> Callable[..., Any] | None:
     """Forget the procedure registered under ``name`` (and under its other registered names);
     returns it, or None when there was none."""
-    key = name[len(PY_PREFIX) :] if name.startswith(PY_PREFIX) else name
+    key = name.removeprefix(PY_PREFIX)
     with _lock:
         fn = _registry.get(key)
         if fn is None:
@@ -260,7 +260,7 @@ def _resolve_uncached(name: str, node: Atom) -> Callable[..., Any]:
     key = name[len(PY_PREFIX) :] if name.startswith(PY_PREFIX) else None
     if key is not None and key in _registry:
         return _registry[key]
-    for resolver in list(_resolvers):
+    for resolver in tuple(_resolvers):  # a snapshot (resolution holds the lock anyway)
         found = resolver(name, node)
         if found is not None:
             if not callable(found):

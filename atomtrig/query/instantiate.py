@@ -31,7 +31,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from atomtrig.core.types import types
-from atomtrig.query.engine import DATA_EXECUTABLE, EXECUTORS, Binding, Result, as_atom, build
+from atomtrig.query.engine import (
+    DATA_EXECUTABLE,
+    EXECUTORS,
+    Binding,
+    Result,
+    as_atom,
+    build,
+)
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
