@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.feedback.errors import FeedbackError, LensError, SkipEval
+from atomtrig.feedback.feedback import FeedbackCombinations
+from atomtrig.feedback.feedback import FeedbackOnMissingParameters as Missing
 from atomtrig.feedback.result import FeedbackCall, FeedbackResult, FeedbackResultStatus
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def source_document(app: Any = None, record: Any = None, source_data: Mapping[st
 
 
 def _field(obj: Any, name: str) -> Any:
-    if isinstance(obj, Mapping):
+    if obj.__class__ is dict or isinstance(obj, Mapping):
         return obj.get(name)
     return getattr(obj, name, None)
 
@@ -80,6 +82,8 @@ class _Stop(Exception):
 
 def _score(ret: Any, feedback_name: str) -> tuple[Any, dict[str, Any]]:
     """A return value as (float or dict of floats, metadata)."""
+    if ret.__class__ is float:
+        return ret, {}
     meta: dict[str, Any] = {}
     if isinstance(ret, tuple) and len(ret) == 2 and isinstance(ret[1], Mapping):
         ret, meta = ret[0], dict(ret[1])
@@ -127,8 +131,6 @@ def _select(feedback: Feedback, document: Mapping[str, Any], overrides: Mapping[
 
 
 def _missing(feedback: Feedback, message: str) -> None:
-    from atomtrig.feedback.feedback import FeedbackOnMissingParameters as Missing
-
     if feedback.if_missing is Missing.ERROR:
         raise _Stop(FeedbackResultStatus.FAILED, message)
     if feedback.if_missing is Missing.WARN:
@@ -137,13 +139,12 @@ def _missing(feedback: Feedback, message: str) -> None:
 
 
 def _combinations(feedback: Feedback, selected: dict[str, list[Any]]) -> Iterable[dict[str, Any]]:
-    from atomtrig.feedback.feedback import FeedbackCombinations
-
     names = list(selected)
     lists = [selected[n] for n in names]
+    if all(len(values) == 1 for values in lists):  # the common case: one call
+        return [{n: values[0] for n, values in zip(names, lists)}] if lists else [{}]
     combine = zip if feedback.combinations is FeedbackCombinations.ZIP else itertools.product
-    for combo in combine(*lists):
-        yield dict(zip(names, combo))
+    return [dict(zip(names, combo)) for combo in combine(*lists)]
 
 
 def evaluate(

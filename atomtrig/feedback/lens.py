@@ -61,6 +61,11 @@ Updater = Callable[[Any], Any]
 
 
 def _is_sequence(obj: Any) -> bool:
+    cls = obj.__class__
+    if cls is list or cls is tuple:
+        return True
+    if cls is dict or cls is str:
+        return False
     return isinstance(obj, Sequence) and not isinstance(obj, (str, bytes, bytearray))
 
 
@@ -153,6 +158,11 @@ class GetItemOrAttribute(Step):
         return obj, False
 
     def get(self, obj: Any) -> Iterator[Any]:
+        if obj.__class__ is dict:  # the common case, first
+            if self.name in obj:
+                yield obj[self.name]
+                return
+            raise LensError(f"step {self}: no key {self.name!r} (keys: {_keys(obj)})")
         target, _ = self._descend(obj)
         if isinstance(target, Mapping):
             if self.name in target:

@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from atomtrig.feedback.result import _json_default
+from atomtrig.feedback.result import _json_default, new_id
 
 __all__ = ["Record", "RecordAppCall", "layout_calls", "to_json_data"]
 
@@ -108,22 +107,20 @@ class Record:
     ts: float = field(default_factory=time.time)
     tags: str = ""
     meta: dict[str, Any] = field(default_factory=dict)
-    record_id: str = field(default_factory=lambda: "record-" + uuid.uuid4().hex)
+    record_id: str = field(default_factory=lambda: new_id("record"))
 
     def layout_calls_as_app(self) -> dict[str, Any]:
         """The calls arranged by component path: ``{"retriever": {"retrieve": [call, ...]}}``."""
         return layout_calls([c.to_dict() for c in self.calls])
 
-    def to_json_dict(self) -> dict[str, Any]:
-        """The record as selectors read it (plain JSON data)."""
-        data: dict[str, Any] = {
+    def _fields(self) -> dict[str, Any]:
+        return {
             "record_id": self.record_id,
             "app_id": self.app_id,
             "main_input": self.main_input,
             "main_output": self.main_output,
             "main_error": self.main_error,
             "calls": [c.to_dict() for c in self.calls],
-            "app": {},
             "cost": dict(self.cost),
             "perf": {
                 "start_time": self.start_time,
@@ -134,14 +131,17 @@ class Record:
             "tags": self.tags,
             "meta": self.meta,
         }
-        data = to_json_data(data)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The record as selectors read it (plain JSON data, with the calls laid out by
+        component path under ``app``)."""
+        data: dict[str, Any] = json.loads(self.to_json())
         data["app"] = layout_calls(data["calls"])
-        return data  # type: ignore[no-any-return]
+        return data
 
     def to_json(self) -> str:
-        data = self.to_json_dict()
-        del data["app"]  # derived from the calls
-        return json.dumps(data, sort_keys=True)
+        """The record as stored (without the ``app`` layout, which is derived from the calls)."""
+        return json.dumps(self._fields(), default=_json_default)
 
     @classmethod
     def from_json_dict(cls, data: dict[str, Any]) -> Record:

@@ -12,14 +12,37 @@ True
 from __future__ import annotations
 
 import enum
+import itertools
 import json
 import math
+import os
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FeedbackCall", "FeedbackResult", "FeedbackResultStatus"]
+__all__ = ["FeedbackCall", "FeedbackResult", "FeedbackResultStatus", "new_id"]
+
+_PROCESS_ID = uuid.uuid4().hex[:16]
+_counter = itertools.count(1)
+
+
+def _after_fork() -> None:
+    global _PROCESS_ID, _counter
+    _PROCESS_ID = uuid.uuid4().hex[:16]
+    _counter = itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_after_fork)
+
+
+def new_id(kind: str) -> str:
+    """A new id, unique across processes: a random part per process and a counter.
+
+    >>> new_id("record").startswith("record-")
+    True
+    """
+    return f"{kind}-{_PROCESS_ID}-{next(_counter)}"
 
 
 class FeedbackResultStatus(str, enum.Enum):
@@ -70,7 +93,7 @@ class FeedbackResult:
     record_id: str | None = None
     app_id: str | None = None
     higher_is_better: bool = True
-    feedback_result_id: str = field(default_factory=lambda: "fr-" + uuid.uuid4().hex)
+    feedback_result_id: str = field(default_factory=lambda: new_id("fr"))
     last_ts: float = field(default_factory=time.time)
     attempts: int = 0
 
@@ -98,7 +121,7 @@ class FeedbackResult:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), default=_json_default, sort_keys=True)
+        return json.dumps(self.to_dict(), default=_json_default)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FeedbackResult:
