@@ -470,3 +470,50 @@ def test_space_methods(space: AtomSpace) -> None:
     assert s.evaluate(gt) == TRUE_TV
     x = s.add_node("Variable", "$x")
     assert s.execute(s.add_link("Times", [x, x]), {x: s.add_node("Number", 3)}) is s.add_node("Number", 9)
+
+
+def test_trigger_design_if_else_with_grounded_predicate_condition(space: AtomSpace) -> None:
+    # The TriggerLink design's example: an IfElseLink whose condition is an ExecutionOutputLink
+    # over a GroundedPredicateNode, and whose branches are SequentialAndLinks of schemas.
+    log: list[str] = []
+
+    def step(name: str):  # type: ignore[no-untyped-def]
+        def fn(*atoms):  # type: ignore[no-untyped-def]
+            log.append(name)
+            return atomtrig.current_atomspace().add_node("Concept", name)
+
+        return fn
+
+    authorised = {"value": False}
+    grounded("t-authorised")(lambda *a: authorised["value"])
+    for name in ("arm", "launch", "notify", "press"):
+        grounded(f"t-{name}")(step(name))
+    try:
+        program = IfElse(
+            ExecutionOutput(GroundedPredicate("py:t-authorised")),
+            SequentialAnd(ExecutionOutput(GroundedSchema("py:t-arm")), ExecutionOutput(GroundedSchema("py:t-launch"))),
+            SequentialAnd(ExecutionOutput(GroundedSchema("py:t-notify")), ExecutionOutput(GroundedSchema("py:t-press"))),
+        )
+        assert execute(space, program) == TRUE_TV
+        assert log == ["notify", "press"]
+        log.clear()
+        authorised["value"] = True
+        execute(space, program)
+        assert log == ["arm", "launch"]
+        assert execute(space, ExecutionOutput(GroundedPredicate("py:t-authorised"))) == TRUE_TV
+    finally:
+        for name in ("authorised", "arm", "launch", "notify", "press"):
+            unregister(f"t-{name}")
+
+
+def test_sequential_and_stops_at_a_schema_result_that_is_false(space: AtomSpace) -> None:
+    grounded("t-false-atom")(lambda *a: atomtrig.current_atomspace().add_node("Concept", "no", tv=stv(0, 1)))
+    ran: list[int] = []
+    grounded("t-mark")(lambda *a: ran.append(1) or atomtrig.current_atomspace().add_node("Concept", "m"))
+    try:
+        seq = SequentialAnd(ExecutionOutput(GroundedSchema("py:t-false-atom")), ExecutionOutput(GroundedSchema("py:t-mark")))
+        assert evaluate(space, seq) == FALSE_TV
+        assert ran == []
+    finally:
+        unregister("t-false-atom")
+        unregister("t-mark")

@@ -251,11 +251,13 @@ def test_ungrounded_schema_is_an_error_unless_a_fallback_takes_it(space: AtomSpa
         execute(space, link)
 
 
-def test_predicate_in_execution_output_and_schema_in_evaluation(space: AtomSpace) -> None:
-    with pytest.raises(ExecutionError, match="is a predicate; evaluate it"):
-        execute(space, ExecutionOutput(GroundedPredicate("py:p"), List()))
+def test_schema_in_evaluation(space: AtomSpace) -> None:
     with pytest.raises(ExecutionError, match="is a schema; execute it"):
         evaluate(space, Evaluation(GroundedSchema("py:s"), List()))
+    Define(DefinedSchema("some-schema"), Lambda(Variable("$x"), Variable("$x")))
+    Define(DefinedPredicate("alias"), DefinedSchema("some-schema"))
+    with pytest.raises(ExecutionError, match="is a schema; execute it"):
+        evaluate(space, Evaluation(DefinedPredicate("alias"), List(C("a"))))
 
 
 def test_value_where_an_atom_is_needed(space: AtomSpace) -> None:

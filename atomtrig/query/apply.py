@@ -5,7 +5,9 @@ An ExecutionOutputLink ``(ExecutionOutput schema args)`` applies a schema and an
 ``(Evaluation predicate args)`` a predicate:
 
 * ``GroundedSchemaNode`` / ``GroundedPredicateNode``: the Python function (see
-  :mod:`~atomtrig.query.grounded`) is called with the argument atoms;
+  :mod:`~atomtrig.query.grounded`) is called with the argument atoms (a predicate in an
+  ExecutionOutputLink gives its truth value, so ``(IfElse (ExecutionOutput (GroundedPredicate
+  "py:ok")) ...)`` works as a condition);
 * ``DefinedSchemaNode`` / ``DefinedPredicateNode``: the atom its DefineLink gives is applied
   (recursion is allowed: the definition is looked up at each call);
 * ``LambdaLink``: the arguments are bound to its variables (types checked against its
@@ -178,9 +180,9 @@ def apply_schema(space: AtomSpace, where: Atom, schema: Atom, args: Atom | None,
             body_env = {**restrict(env, variables), **bound} if inline else bound
             return run(space, body, body_env)
         if t is _GPN or t is _DPN:
-            raise ExecutionError(
-                f"{where.short()}: {schema.short()} is a predicate; evaluate it in an EvaluationLink"
-            )
+            # (ExecutionOutput (GroundedPredicate ...)) as the condition of an IfElseLink, as the
+            # TriggerLink design writes it: the predicate is applied and its truth value given.
+            return apply_predicate(space, where, schema, args, env if inline else {})
         argv = arguments(space, args, env)
         with _fallback_lock:
             fallbacks = tuple(_fallbacks)  # a snapshot: others may add or remove meanwhile
