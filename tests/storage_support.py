@@ -56,8 +56,8 @@ def _register() -> None:
     def count_run(*atoms: Any) -> None:
         """Counts its runs per event on a node, in the space: a second run shows as 2."""
         space = atomtrig.current_atomspace()
-        link = atoms[0]
-        name = link.out[0].name if link.is_link() else link.name
+        links = [a for a in atoms if a is not None and a.is_link()]
+        name = links[0].out[0].name if links else atoms[0].name
         counter = space.add_node("Concept", f"ran:{name}")
         old = counter.get_value("runs")
         delay = float(os.environ.get("ATOMTRIG_TEST_TARGET_DELAY", "0"))

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("atomtrig.storage")
 
 # Operation tags in a thread's pending list.
-_ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE = range(6)
+_ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _STATE_NOW, _AFTER = range(8)
 
 OpenHook = Callable[["AtomSpace"], None]
 _open_hooks: list[OpenHook] = []
@@ -93,6 +93,7 @@ class StoreBinding:
         self._local = _ThreadState()
         self._closed = False
         self._open_transactions = 0
+        self._fresh: list[Atom] = []  # atoms given an id by the batch being built
 
     # -- attaching and loading ---------------------------------------------------------------
     @classmethod
@@ -216,6 +217,29 @@ class StoreBinding:
         if commit and local.tx is None:
             self._flush(local)
 
+    def sync_state(
+        self, namespace: str, key: str, current: Callable[[], str | None], commit: bool = False
+    ) -> None:
+        """Like :meth:`put_state`, but the value written is ``current()`` read when the batch
+        is built, so whichever of two threads' commits comes last writes the latest value (the
+        firing journal uses it: a firing recorded in one thread may be done in another)."""
+        if self.backend is None:
+            return
+        local = self._local
+        local.ops.append((_STATE_NOW, namespace, key, current))
+        if commit and local.tx is None:
+            self._flush(local)
+
+    def after_commit(
+        self, on_commit: Callable[[], None], on_discard: Callable[[], None] | None = None
+    ) -> None:
+        """Call ``on_commit()`` once the current thread's pending changes are committed, or
+        ``on_discard()`` if they are rolled back instead. With no store, ``on_commit`` runs now."""
+        if self.backend is None:
+            on_commit()
+            return
+        self._local.ops.append((_AFTER, on_commit, on_discard))
+
     def read_state(self, namespace: str) -> dict[str, str]:
         """The committed state of one namespace (empty for a space with no store)."""
         return {} if self.backend is None else self.backend.read_state(namespace)
@@ -238,6 +262,7 @@ class StoreBinding:
         with self._write_lock:
             saved = (self._next_id, self._next_tid, dict(self._type_ids), self._types_seen)
             removed_ids: list[tuple[Atom, int]] = []
+            self._fresh = []
             try:
                 batch = self._build(ops, removed_ids)
                 if batch:
@@ -247,14 +272,24 @@ class StoreBinding:
                 # Nothing was written: forget the ids handed out, keep the changes pending so
                 # the next commit retries them, and report.
                 self._next_id, self._next_tid, self._type_ids, self._types_seen = saved
+                for atom in self._fresh:
+                    self._ids.pop(atom, None)
                 for atom, atom_id in removed_ids:
                     self._ids[atom] = atom_id
-                for op in ops:
-                    if op[0] in (_ADD, _TV, _VALUE) and op[1] in self._ids:
-                        if self._ids[op[1]] >= saved[0]:
-                            del self._ids[op[1]]
                 local.ops[:0] = ops
                 raise
+            finally:
+                self._fresh = []
+        for op in ops:
+            if op[0] == _AFTER:
+                op[1]()
+
+    @staticmethod
+    def _discarded(ops: list[tuple[Any, ...]]) -> None:
+        """Tell the ``after_commit`` callers among ``ops`` that their changes were rolled back."""
+        for op in ops:
+            if op[0] == _AFTER and op[2] is not None:
+                op[2]()
 
     def _build(self, ops: list[tuple[Any, ...]], removed_ids: list[tuple[Atom, int]]) -> Batch:
         batch = Batch()
@@ -298,8 +333,10 @@ class StoreBinding:
                     if live._space is not space:
                         removed_ids.append((live, ids.pop(live)))
                 # atoms added after the clear (in this batch) are picked up again below
-            else:  # _STATE
+            elif tag == _STATE:
                 batch.state[(op[1], op[2])] = op[3]
+            elif tag == _STATE_NOW:
+                batch.state[(op[1], op[2])] = op[3]()
         return batch
 
     def _type_id(self, t: AtomType, batch: Batch) -> int:
@@ -331,6 +368,7 @@ class StoreBinding:
         atom_id = self._next_id
         self._next_id = atom_id + 1
         ids[atom] = atom_id
+        self._fresh.append(atom)
         tv = atom._tv
         batch.inserts.append(
             (atom_id, tid, name, out, None if tv is DEFAULT_TV else encode_tv(tv))
@@ -369,11 +407,13 @@ class StoreBinding:
             tx.marks.pop()
             if outermost:
                 self._end_transaction(local)
+                self._discarded(local.ops)
                 local.ops = []
                 self._undo(tx, 0, local)
                 if local.ops and self.backend is not None:
                     self._flush(local)  # restorations that others' commits made necessary
             else:
+                self._discarded(local.ops[mark[0]:])
                 del local.ops[mark[0]:]
                 self._undo(tx, mark[1], local)
             raise
@@ -384,6 +424,7 @@ class StoreBinding:
                 try:
                     self._flush(local)
                 except BaseException:
+                    self._discarded(local.ops)
                     local.ops = []
                     self._undo(tx, 0, local)
                     raise

@@ -41,25 +41,69 @@ log = logging.getLogger("atomtrig.storage")
 
 FIRINGS = "trigger-firings"
 STATS = "trigger-stats"
+_COMMIT_WAIT = 30.0
 SCHEDULES = "trigger-schedules"
 
 
 class StoreFiringJournal:
     """The firing journal of a persistent AtomSpace; see the module docstring."""
 
+    wraps_delivery = True
+    """:meth:`deliver` does more than run-then-done (the trigger runner must call it)."""
+
     def __init__(self, binding: StoreBinding, engine: Any) -> None:
         self.binding = binding
         self.engine = engine
         self._lock = threading.Lock()
+        self._pending: dict[str, str] = {}
+        """Firing id -> its record, for firings recorded and not done. The store row of a
+        firing is written from here when a batch is built, so a "done" committed by a worker
+        thread is never overwritten by the recording thread's later commit."""
+        self._uncommitted: dict[str, tuple[threading.Event, int]] = {}
+        self._cancelled: set[str] = set()
         self._done: dict[str, None] = {}
+
+    def _row(self, firing_id: str) -> Callable[[], str | None]:
+        return lambda: self._pending.get(firing_id)
 
     # -- the FiringJournal interface ---------------------------------------------------------
     def record(self, firing: Any) -> None:
-        self.binding.put_state(FIRINGS, firing.id, json.dumps(_firing_json(firing)))
+        firing_id = firing.id
+        with self._lock:
+            if firing_id in self._pending:  # a redelivery: the row is in the store already
+                return
+            self._pending[firing_id] = json.dumps(_firing_json(firing))
+            committed = threading.Event()
+            self._uncommitted[firing_id] = (committed, threading.get_ident())
+        self.binding.sync_state(FIRINGS, firing_id, self._row(firing_id))
+
+        def discarded() -> None:  # the change that fired it was rolled back
+            with self._lock:
+                self._cancelled.add(firing_id)
+            committed.set()
+
+        self.binding.after_commit(committed.set, discarded)
 
     def deliver(self, firing: Any, run: Callable[[Any], None]) -> None:
         binding = self.binding
-        binding.commit_pending()
+        binding.commit_pending()  # this thread's change and record reach the disk first
+        firing_id = firing.id
+        with self._lock:
+            entry = self._uncommitted.pop(firing_id, None)
+        if entry is not None and not entry[0].is_set() and entry[1] != threading.get_ident():
+            # Recorded by another thread (an async firing): run only once that commit is done.
+            # (Recorded by this thread inside a transaction: the record, the target's effects
+            # and the done mark all commit with that transaction, so nothing to wait for.)
+            if not entry[0].wait(timeout=_COMMIT_WAIT):
+                log.warning("%s runs before the change that fired it was committed (waited "
+                            "%ss; is a transaction open while waiting for triggers?)",
+                            firing.describe(), _COMMIT_WAIT)
+        with self._lock:
+            cancelled = firing_id in self._cancelled
+            self._cancelled.discard(firing_id)
+        if cancelled:
+            self.done(firing, "cancelled: the change that fired it was rolled back")
+            return
         failure: BaseException | None = None
         started = time.time()
         t0 = time.perf_counter()
@@ -82,11 +126,14 @@ class StoreFiringJournal:
         self.binding.commit_pending()
 
     def _mark_done(self, firing: Any, error: str | None) -> None:
-        self.binding.put_state(FIRINGS, firing.id, None)
+        firing_id = firing.id
         with self._lock:
-            self._done[firing.id] = None
+            self._pending.pop(firing_id, None)
+            self._uncommitted.pop(firing_id, None)
+            self._done[firing_id] = None
             if len(self._done) > 100_000:
                 del self._done[next(iter(self._done))]
+        self.binding.sync_state(FIRINGS, firing_id, self._row(firing_id))
 
     def is_done(self, firing_id: str) -> bool:
         with self._lock:
@@ -108,8 +155,12 @@ class StoreFiringJournal:
                 firing = self.engine.firing_for(link, event, firing_id, due=data.get("due"))
             except Exception as exc:
                 log.warning("dropping the pending firing %s: %s", firing_id, exc)
-                self.binding.put_state(FIRINGS, firing_id, None, commit=True)
+                with self._lock:
+                    self._pending.pop(firing_id, None)
+                self.binding.sync_state(FIRINGS, firing_id, self._row(firing_id), commit=True)
                 continue
+            with self._lock:
+                self._pending[firing_id] = text
             epoch, seq, serial = firing_id.split(":")
             firings.append(((epoch, int(seq), int(serial)), firing))
         firings.sort(key=lambda pair: (pair[1].seq, pair[0]))

@@ -1,0 +1,147 @@
+"""Crash tests: a child process writing in a loop is killed with SIGKILL at random moments; after
+reopening, every committed change is there, no uncommitted one is, the file passes
+``PRAGMA integrity_check``, and trigger firings left pending are delivered (once)."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from storage_support import snapshot  # noqa: F401  (also registers the grounded target)
+
+import atomtrig
+from atomtrig import FloatValue
+from atomtrig.storage import SQLiteBackend
+
+pytestmark = pytest.mark.slow
+TESTS = str(Path(__file__).parent)
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    sys.path.insert(0, sys.argv[3])
+    import storage_support, atomtrig
+    space = atomtrig.AtomSpace.open(sys.argv[1])
+    mode = sys.argv[2]
+    hub = space.add_node("Concept", "hub")
+    if mode == "triggers" and not hub.incoming_by_type("RelationshipTriggerLink"):
+        target = space.add_link(
+            "ExecutionOutput", [space.add_node("GroundedSchema", "py:storage-test-count")])
+        space.add_trigger("RelationshipTrigger", [hub, target], mode="async")
+    i = len(space.get_atoms_by_type("InheritanceLink"))
+    while True:
+        if mode == "autocommit":
+            n = space.add_node("Concept", f"n{i}")
+            print(f"node {i}", flush=True)
+            space.add_link("Inheritance", [n, hub])
+            print(f"link {i}", flush=True)
+        else:
+            with space.transaction():
+                n = space.add_node("Concept", f"n{i}")
+                space.add_link("Inheritance", [n, hub])
+                n.set_value("i", [i])
+                hub.tv = atomtrig.stv((i % 100) / 100, 0.5)
+            print(f"tx {i}", flush=True)
+        i += 1
+    """
+)
+
+
+def _run_and_kill(path: Path, mode: str, seconds: float, env: dict[str, str] | None = None) -> list[str]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _WRITER, str(path), mode, TESTS],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    )
+    assert child.stdout is not None
+    first = child.stdout.readline()  # wait until it writes
+    assert first, "the writer died before writing"
+    time.sleep(seconds)
+    child.send_signal(signal.SIGKILL)
+    rest = child.stdout.read()
+    child.wait()
+    return [first.strip()] + [line.strip() for line in rest.splitlines() if line.strip()]
+
+
+def _link_numbers(space: atomtrig.AtomSpace) -> set[int]:
+    hub = space.get_node("Concept", "hub")
+    return {int(link.out[0].name[1:]) for link in hub.incoming_by_type("InheritanceLink")}
+
+
+def test_transactions_survive_sigkill_whole_or_not_at_all(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    rng = random.Random(6)
+    committed: set[int] = set()
+    for _ in range(3):
+        lines = _run_and_kill(path, "tx", rng.uniform(0.05, 0.4))
+        committed |= {int(line.split()[1]) for line in lines}
+        assert _integrity(path) == "ok"
+        space = atomtrig.AtomSpace.open(path)
+        present = _link_numbers(space)
+        assert committed <= present  # every committed transaction is there
+        assert present <= committed | {max(committed) + 1}  # at most the one being printed
+        for i in present:  # and each one is whole
+            node = space.get_node("Concept", f"n{i}")
+            assert node.get_value("i") == FloatValue(i)
+        nodes = {a.name for a in space.get_atoms_by_type("ConceptNode")} - {"hub"}
+        assert nodes == {f"n{i}" for i in present}  # no half transaction: no node without link
+        committed = present
+        space.close()
+
+
+def test_single_calls_survive_sigkill(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    lines = _run_and_kill(path, "autocommit", 0.3)
+    assert _integrity(path) == "ok"
+    space = atomtrig.AtomSpace.open(path)
+    for line in lines:
+        kind, i = line.split()
+        assert space.get_node("Concept", f"n{i}") is not None
+        if kind == "link":
+            assert int(i) in _link_numbers(space)
+    space.close()
+
+
+def test_pending_firings_are_delivered_after_a_crash_and_none_runs_twice(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    # A slow async target, so firings are still queued when the writer is killed.
+    lines = _run_and_kill(path, "triggers", 0.4, env={"ATOMTRIG_TEST_TARGET_DELAY": "0.02"})
+    assert len(lines) > 3
+    assert _integrity(path) == "ok"
+    conn_pending = _pending_count(path)
+    assert conn_pending > 0, "the test needs firings left pending by the crash"
+    space = atomtrig.AtomSpace.open(path)  # redelivers them
+    assert space.wait_for_triggers(timeout=60)
+    links = _link_numbers(space)
+    for i in links:
+        counter = space.get_node("Concept", f"ran:n{i}")
+        assert counter is not None, f"the firing for n{i} was lost"
+        assert counter.get_value("runs") == FloatValue(1), f"the firing for n{i} ran twice"
+    space.close()
+    assert _pending_count(path) == 0
+
+
+def _pending_count(path: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(
+            "SELECT COUNT(*) FROM store_state WHERE namespace = 'trigger-firings'"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _integrity(path: Path) -> str:
+    backend = SQLiteBackend(path)
+    try:
+        return backend.integrity_check()
+    finally:
+        backend.close()
