@@ -517,3 +517,19 @@ def test_sequential_and_stops_at_a_schema_result_that_is_false(space: AtomSpace)
     finally:
         unregister("t-false-atom")
         unregister("t-mark")
+
+
+def test_three_atom_put_binds_its_declared_variables(space: AtomSpace) -> None:
+    # (Put vardecl body args): the declared variables belong to the PutLink, the body's other
+    # free variables and the arguments' variables are free (core free_variables, substitute, and
+    # instantiation inside a scope link all agree).
+    from atomtrig.core.variables import free_variables
+    from atomtrig.query.substitute import substitute
+
+    x, y, z = Variable("$x"), Variable("$y"), Variable("$z")
+    put = Put(x, Inheritance(x, y), z)
+    assert free_variables(put) == (y, z)
+    assert substitute(space, put, {x: C("no"), y: C("b"), z: C("a")}) is Put(x, Inheritance(x, C("b")), C("a"))
+    lam = Lambda(z, List(put))
+    assert instantiate(space, List(lam), {x: C("no"), y: C("b")}) is List(Lambda(z, List(Put(x, Inheritance(x, C("b")), z))))
+    assert execute(space, put, {x: C("no"), y: C("b"), z: C("a")}) is Inheritance(C("a"), C("b"))

@@ -2,7 +2,8 @@
 
 A scope link (LambdaLink, BindLink, GetLink, SatisfyingSetLink, ForAllLink, ...) binds the
 variables its first outgoing atom declares, or, with no declaration, every variable of its body.
-A PutLink binds the free variables of its body. Quoted atoms hold no free variables.
+A PutLink binds the free variables of its body, or those its declaration names when it has one
+(``(Put vardecl body args)``). Quoted atoms hold no free variables.
 
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> space = AtomSpace()
@@ -88,6 +89,12 @@ def _collect(atom: Atom, bound: frozenset[Atom], found: dict[Atom, None]) -> Non
         # No declaration: every variable of the body is bound implicitly.
         return
     if t is PUT_LINK and out:
+        if len(out) == 3 and is_declaration(out[0]):
+            # (Put vardecl body args): the declared variables are bound in the body.
+            _collect(out[1], bound | frozenset(declared_variables(out[0])), found)
+            _collect(out[2], bound, found)
+            return
+        # (Put body args): every free variable of the body is the PutLink's own.
         for child in out[1:]:
             _collect(child, bound, found)
         return

@@ -121,6 +121,17 @@ def _walk(
             else:
                 # A scope link without a declaration binds every variable of its body.
                 return atom if atom._space is space else space.add_atom(atom)
+        elif t is _PUT and len(out) == 3 and is_declaration(out[0]):
+            # (Put vardecl body args): the declared variables are the PutLink's own.
+            shadowed = declared_variables(out[0])
+            body_bindings = {k: v for k, v in bindings.items() if k not in shadowed}
+            new_body = _walk_out(space, out[1:2], body_bindings, quotation, consume) if body_bindings else None
+            new_args = _walk_out(space, out[2:], bindings, quotation, consume)
+            if new_body is None and new_args is None:
+                return atom if atom._space is space else space.add_atom(atom)
+            return space.add_link(
+                t, (_plain(space, out[0]),) + (new_body or (_plain(space, out[1]),)) + (new_args or (_plain(space, out[2]),))
+            )
         elif t is _PUT:
             # The PutLink's body is a lambda: its free variables are its own.
             new_args = _walk_out(space, out[1:], bindings, quotation, consume)
