@@ -533,3 +533,11 @@ def test_three_atom_put_binds_its_declared_variables(space: AtomSpace) -> None:
     lam = Lambda(z, List(put))
     assert instantiate(space, List(lam), {x: C("no"), y: C("b")}) is List(Lambda(z, List(Put(x, Inheritance(x, C("b")), z))))
     assert execute(space, put, {x: C("no"), y: C("b"), z: C("a")}) is Inheritance(C("a"), C("b"))
+
+
+def test_sequential_and_of_value_actions_runs_them_all(space: AtomSpace) -> None:
+    a, k = C("a"), Predicate("k")
+    a.set_value(k, FloatValue(0))
+    bump = SetValue(a, k, Plus(ValueOf(a, k), N(1)))
+    assert evaluate(space, SequentialAnd(bump, bump, bump)) == TRUE_TV
+    assert a.get_value(k) == FloatValue(3)

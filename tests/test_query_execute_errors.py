@@ -21,7 +21,6 @@ from atomtrig import (
     Evaluation,
     ExecutionOutput,
     GreaterThan,
-    GroundedPredicate,
     GroundedSchema,
     Identical,
     IfElse,
@@ -135,6 +134,8 @@ def test_malformed_put(space: AtomSpace) -> None:
         execute(space, Put(DefinedSchema("not-a-lambda"), C("a")))
     with pytest.raises(ExecutionTypeError, match="2 variable\\(s\\) but 1 argument"):
         execute(space, Put(VariableList(x, Variable("$y")), List(x, Variable("$y")), List(C("a"))))
+    with pytest.raises(ExecutionError, match="has no variable to put the arguments into"):
+        execute(space, Put(Inheritance(C("a"), C("b")), C("c")))
 
 
 def test_put_lone_argument_of_refused_type(space: AtomSpace) -> None:
@@ -271,8 +272,8 @@ def test_value_where_an_atom_is_needed(space: AtomSpace) -> None:
             execute(space, Bind(Member(x, C("group")), ExecutionOutput(GroundedSchema("py:t-vec"), List())))
         with pytest.raises(ExecutionTypeError, match="not atoms"):
             execute(space, Put(Inheritance(x, C("b")), ExecutionOutput(GroundedSchema("py:t-vec"), List())))
-        with pytest.raises(ExecutionTypeError, match="has no truth value"):
-            evaluate(space, ExecutionOutput(GroundedSchema("py:t-vec"), List()))
+        # evaluated, an action that gives a Value counts as done (true)
+        assert evaluate(space, ExecutionOutput(GroundedSchema("py:t-vec"), List())).strength == 1
     finally:
         unregister("t-vec")
 

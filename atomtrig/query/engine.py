@@ -195,18 +195,16 @@ def truth(space: AtomSpace, atom: Atom, env: Env = EMPTY) -> TruthValue:
 
 def truth_of_result(source: Atom, result: Result) -> TruthValue:
     """The truth value of what executing ``source`` gave: a truth value as it is, an evaluatable
-    atom evaluated, another atom's own truth value; nothing (a deletion) counts as true."""
+    atom evaluated, another atom its own truth value. A Value (a SetValueLink's, a schema's) and
+    nothing at all (a deletion) count as true: the action ran — so a SequentialAndLink of actions
+    goes on to the next one."""
     if isinstance(result, TruthValue):
         return result
-    if result is None:
-        return TRUE_TV
     if isinstance(result, Atom):
         if result.type in EVALUATORS and result is not source:
             return truth(result._space or source.space, result, EMPTY)
         return result.tv
-    raise ExecutionTypeError(
-        f"{source.short()} produced {result!r}, which has no truth value"
-    )
+    return TRUE_TV
 
 
 def build(space: AtomSpace, atom: Atom, env: Env = EMPTY, consume: bool = False) -> Binding | None:

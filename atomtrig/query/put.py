@@ -103,8 +103,12 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
 
     arguments = _arguments(space, put, args, env)
 
-    if not variables and _FUNCTION in body.type.ancestors:
-        return _apply_function(space, put, body, arguments)
+    if not variables:
+        if _FUNCTION in body.type.ancestors:
+            return _apply_function(space, put, body, arguments)
+        raise ExecutionError(
+            f"{put.short()}: the body {body.short()} has no variable to put the arguments into"
+        )
 
     specs = specs_of(declaration, variables)
     if isinstance(arguments, list):  # a set of argument tuples
