@@ -34,7 +34,7 @@ from atomtrig.pipeline.errors import (
 from atomtrig.pipeline.pipeline import Pipeline
 from atomtrig.pipeline.registry import load_pipeline, registered_pipelines
 from atomtrig.pipeline.runlog import find_log, list_logs, write_log
-from atomtrig.pipeline.runner import arun_pipeline, run_pipeline
+from atomtrig.pipeline.runner import arun_pipeline, prepare, run_pipeline
 from atomtrig.pipeline.store import add_case, import_run_log, load_dag, store_pipeline
 from atomtrig.pipeline.trigger import run_on_new_cases
 
@@ -64,6 +64,7 @@ __all__ = [
     "list_logs",
     "load_cases",
     "load_pipeline",
+    "prepare",
     "registered_pipelines",
     "run_on_new_cases",
     "run_pipeline",

@@ -66,6 +66,8 @@ class Dag:
     is_linear: bool
     rank: Mapping[str, int]
     """A stage's position in ``order``."""
+    calls: tuple[tuple[str, StageFunction], ...] = ()
+    """``(name, function)`` in ``order`` (what the runner's loop reads)."""
 
     def describe(self) -> list[dict[str, Any]]:
         """The graph as JSON: ``[{"name", "inputs"}]`` in the pipeline's order."""
@@ -222,4 +224,5 @@ def build_dag(stages: object) -> Dag:
         dependents={k: tuple(v) for k, v in dependents.items()},
         is_linear=linear,
         rank={s.name: i for i, s in enumerate(order)},
+        calls=tuple((s.name, s.function) for s in order),
     )
