@@ -36,7 +36,7 @@ from atomtrig.atomese.builder import (
     make_truth_value,
     make_value,
 )
-from atomtrig.atomese.data import UNSPECIFIED, SList, Symbol, sym, to_write
+from atomtrig.atomese.data import UNSPECIFIED, SList, Symbol, make_pair, sym, to_write
 from atomtrig.atomese.errors import AtomeseError, AtomeseRuntimeError, AtomeseSyntaxError, SchemeError
 from atomtrig.atomese.reader import read
 from atomtrig.core.errors import AtomtrigError
@@ -186,8 +186,11 @@ class Interpreter:
         text = path.read_text(encoding="utf-8")
         previous = self.current_file
         self.current_file = path.resolve()
+        from atomtrig.triggers.schema_files import using_folder
+
         try:
-            return self.eval_text(text, str(path))
+            with using_folder(self.current_file.parent):  # "name.py" file schemas resolve here
+                return self.eval_text(text, str(path))
         finally:
             self.current_file = previous
 
@@ -368,7 +371,7 @@ class Interpreter:
     def _quote(self, x: SList, env: Environment) -> Any:
         if len(x) != 2:
             raise AtomeseRuntimeError("quote takes one datum")
-        return x[1]
+        return _dotted(x[1])
 
     def _quasiquote(self, x: SList, env: Environment) -> Any:
         if len(x) != 2:
@@ -567,6 +570,20 @@ class Interpreter:
 
 _VALUE = object()
 _TAIL = object()
+
+
+def _dotted(datum: Any) -> Any:
+    """A quoted datum with ``(a b . c)`` turned into pairs."""
+    if datum.__class__ is not SList:
+        return datum
+    if len(datum) >= 3 and datum[-2] is DOT:
+        tail = _dotted(datum[-1])
+        for item in reversed(datum[:-2]):
+            tail = make_pair(_dotted(item), tail)
+        return tail
+    if any(item.__class__ is SList for item in datum):
+        return SList([_dotted(item) for item in datum], datum.pos, datum.source)
+    return datum
 
 
 def _describe(err: BaseException) -> str:

@@ -20,8 +20,10 @@ from typing import TYPE_CHECKING, Any
 from atomtrig.atomese.data import (
     UNSPECIFIED,
     Char,
+    Pair,
     Symbol,
     format_number,
+    make_pair,
     parse_bare,
     sym,
     to_display,
@@ -77,6 +79,8 @@ def equal(a: Any, b: Any) -> bool:
     """Scheme ``equal?``: structural equality of lists and strings, ``eqv?`` otherwise."""
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, Pair) and isinstance(b, Pair):
+        return equal(a.car, b.car) and equal(a.cdr, b.cdr)
     if isinstance(a, str) and isinstance(b, str):
         return type(a) is type(b) and str(a) == str(b)
     if isinstance(a, (bool, Atom)) or isinstance(b, (bool, Atom)):
@@ -232,24 +236,23 @@ def _string_to_number(s: Any) -> Any:
 
 # -- lists --------------------------------------------------------------------------------
 def _car(x: Any) -> Any:
+    if isinstance(x, Pair):
+        return x.car
     if not isinstance(x, list) or not x:
         raise AtomeseRuntimeError(f"car: {to_write(x)} is not a non-empty list")
     return x[0]
 
 
 def _cdr(x: Any) -> Any:
+    if isinstance(x, Pair):
+        return x.cdr
     if not isinstance(x, list) or not x:
         raise AtomeseRuntimeError(f"cdr: {to_write(x)} is not a non-empty list")
     return x[1:]
 
 
-def _cons(a: Any, b: Any) -> list[Any]:
-    if not isinstance(b, list):
-        raise AtomeseRuntimeError(
-            f"cons: the second argument must be a list (dotted pairs are not supported), "
-            f"not {to_write(b)}"
-        )
-    return [a] + b
+def _cons(a: Any, b: Any) -> Any:
+    return make_pair(a, b)
 
 
 def _append(*lists: Any) -> list[Any]:
@@ -269,6 +272,8 @@ def _list_ref(lst: Any, k: Any) -> Any:
 def _assoc_with(test: Any, name: str) -> Any:
     def assoc(key: Any, alist: Any) -> Any:
         for entry in _list(alist, name):
+            if isinstance(entry, Pair) and test(key, entry.car):
+                return entry
             if isinstance(entry, list) and entry and test(key, entry[0]):
                 return entry
         return False
@@ -526,7 +531,7 @@ def install(interp: Interpreter) -> None:
         "first": _car, "second": lambda x: _list_ref(x, 1), "third": lambda x: _list_ref(x, 2),
         "last": _last, "list-ref": _list_ref, "list-tail": lambda x, k: _list(x, "list-tail")[k:],
         "length": lambda x: len(_list(x, "length")), "null?": lambda x: isinstance(x, list) and not x,
-        "pair?": lambda x: isinstance(x, list) and bool(x), "list?": lambda x: isinstance(x, list),
+        "pair?": lambda x: isinstance(x, Pair) or (isinstance(x, list) and bool(x)), "list?": lambda x: isinstance(x, list),
         "append": _append, "reverse": lambda x: list(reversed(_list(x, "reverse"))),
         "list-copy": lambda x: list(_list(x, "list-copy")),
         "map": map_, "for-each": for_each, "filter": filter_, "remove": remove,
@@ -570,6 +575,9 @@ def install(interp: Interpreter) -> None:
         d(name, proc)
     interp.define("else", True)  # lets (cond (else ...)) also work where else is evaluated
     install_cog(interp)
+    from atomtrig.atomese.trigger_procs import install as install_triggers
+
+    install_triggers(interp)
 
 
 def _minmax(f: Any, xs: tuple[Any, ...]) -> Any:

@@ -145,8 +145,8 @@ class Runner:
                 journal.done(firing, None)
         except Exception as exc:  # a target's failure never reaches the caller
             error = f"{type(exc).__name__}: {exc}"
-            logger.error("trigger target failed: %s: %s", firing.describe(), error,
-                         exc_info=not isinstance(exc, TriggerError))
+            logger.error("trigger target failed: %s: %s", firing.describe(), error)
+            logger.debug("traceback of the failed target of %s", firing.describe(), exc_info=True)
         finally:
             _local.chain = previous_chain
             _local.firing = previous_firing
