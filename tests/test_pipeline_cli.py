@@ -189,3 +189,16 @@ def test_pipelines_are_found_by_module_path_and_registry(tmp_path: Path, monkeyp
     status, out, _ = cli(capsys, "--logs", str(tmp_path / "logs"), "run", "diamond", str(EXAMPLES / "dag_cases.yaml"))
     assert status == 0
     assert find_log("latest", tmp_path / "logs")["results"][0]["stages"]["F"] == 17
+
+
+def test_the_atomtrig_command_has_the_pipeline_subcommand(tmp_path: Path, capsys: Any) -> None:
+    from atomtrig.cli import main as atomtrig_main
+
+    status = atomtrig_main(["pipeline", "--logs", str(tmp_path), "run", "examples.pipelines.dag:DiamondPipeline",
+                            str(EXAMPLES / "dag_cases.yaml"), "delays.B=0.001"])
+    out = capsys.readouterr().out
+    assert status == 0 and "2 cases: 2 passed" in out
+    log = find_log("latest", tmp_path)
+    assert log["pipeline"]["config"]["delays"]["B"] == 0.001
+    assert atomtrig_main(["pipeline", "--logs", str(tmp_path), "summarize", "nope"]) == 2
+    assert "no run log whose id starts with 'nope'" in capsys.readouterr().err
