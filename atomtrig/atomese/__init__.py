@@ -36,6 +36,9 @@ from atomtrig.atomese.evaluator import Interpreter
 from atomtrig.atomese.grammar import grammar_path
 from atomtrig.atomese.loader import load_atoms
 from atomtrig.atomese.reader import read
+from atomtrig.atomese.scheme_schemas import install as _install_scheme_schemas
+
+_install_scheme_schemas()
 
 __all__ = [
     "AtomFormError",

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.atomese.builder import AtomFormError, build_atom, make_truth_value, type_of
-from atomtrig.atomese.data import UNSPECIFIED, Fraction, Symbol, sym, to_write
+from atomtrig.atomese.data import UNSPECIFIED, Fraction, Pair, Symbol, sym, to_write
 from atomtrig.atomese.errors import AtomeseRuntimeError
 from atomtrig.core.atom import Atom
 from atomtrig.core.printer import to_sexpr
@@ -224,10 +224,22 @@ def install(interp: Interpreter) -> None:
 
     def cog_tv_alist(tv: Any) -> list[Any]:
         tv = _tv_of(tv)
-        alist = [[sym("mean"), tv.strength], [sym("confidence"), tv.confidence]]
+        alist = [Pair(sym("mean"), tv.strength), Pair(sym("confidence"), tv.confidence)]
         if isinstance(tv, CountTruthValue):
-            alist.append([sym("count"), tv.count])
+            alist.append(Pair(sym("count"), tv.count))
         return alist
+
+    def cog_chase_link(link_type: Any, endpoint_type: Any, anchor: Any) -> list[Atom]:
+        """Atoms of ``endpoint_type`` that share a link of ``link_type`` with ``anchor``."""
+        lt = _type(link_type, "cog-chase-link")
+        et = _type(endpoint_type, "cog-chase-link")
+        anchor = _atom(anchor, "cog-chase-link")
+        found: dict[Atom, None] = {}
+        for link in anchor.incoming_by_type(lt):
+            for member in link.out:
+                if member is not anchor and member.type.is_a(et):
+                    found.setdefault(member, None)
+        return list(found)
 
     def cog_count(atom: Any) -> Any:
         tv = _tv_of(atom)
@@ -265,7 +277,10 @@ def install(interp: Interpreter) -> None:
         "cog-set-value!": cog_set_value, "cog-value": cog_value, "cog-keys": lambda a: _atom(a, "cog-keys").keys(),
         "cog-value-ref": cog_value_ref, "cog-value->list": cog_value_to_list,
         "cog-ping!": cog_ping, "cog-wait-for-triggers": cog_wait_for_triggers,
-        "cog-prt-atomspace": cog_prt_atomspace,
+        "gar": lambda a: _atom(a, "gar").out[0], "gdr": lambda a: _atom(a, "gdr").out[1],
+        "gadr": lambda a: _atom(a, "gadr").out[0].out[1],
+        "gddr": lambda a: _atom(a, "gddr").out[1].out[1],
+        "cog-prt-atomspace": cog_prt_atomspace, "cog-chase-link": cog_chase_link,
         "cog-atomspace-size": lambda: len(space_of()),
     }
     for name, proc in procedures.items():

@@ -28,6 +28,8 @@ from atomtrig.core.printer import to_sexpr
 __all__ = [
     "Char",
     "Fraction",
+    "Pair",
+    "make_pair",
     "SList",
     "Source",
     "Symbol",
@@ -67,6 +69,33 @@ class Char(str):
     """A Scheme character ``#\\a``."""
 
     __slots__ = ()
+
+
+class Pair:
+    """A Scheme pair whose cdr is not a list, such as ``(mean . 0.8)`` (proper lists are
+    Python lists)."""
+
+    __slots__ = ("car", "cdr")
+
+    def __init__(self, car: Any, cdr: Any) -> None:
+        self.car = car
+        self.cdr = cdr
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Pair) and self.car == other.car and self.cdr == other.cdr
+
+    def __hash__(self) -> int:
+        return hash((Pair, id(self)))
+
+    def __repr__(self) -> str:
+        return to_write(self)
+
+
+def make_pair(car: Any, cdr: Any) -> Any:
+    """``cons``: a list when ``cdr`` is a list, else a :class:`Pair`."""
+    if isinstance(cdr, list):
+        return [car] + cdr
+    return Pair(car, cdr)
 
 
 class _Unspecified:
@@ -258,6 +287,15 @@ def _format(value: Any, write: bool) -> str:
         return format_number(value)
     if isinstance(value, list):
         return "(" + " ".join(_format(v, write) for v in value) + ")"
+    if isinstance(value, Pair):
+        items = []
+        while isinstance(value, Pair):
+            items.append(_format(value.car, write))
+            value = value.cdr
+        if isinstance(value, list):
+            items.extend(_format(v, write) for v in value)
+            return "(" + " ".join(items) + ")"
+        return "(" + " ".join(items) + " . " + _format(value, write) + ")"
     if value is None:
         return "()"
     return repr(value)
