@@ -83,12 +83,26 @@ def remove_schema_fallback(fallback: SchemaFallback) -> None:
             _fallbacks.remove(fallback)
 
 
+_specs_cache: dict[object, list[VariableSpec]] = {}
+_SPECS_CACHE_SIZE = 4096
+
+
 def specs_of(declaration: Atom | None, variables: tuple[Atom, ...]) -> list[VariableSpec]:
-    """One :class:`VariableSpec` per variable (untyped when there is no declaration)."""
+    """One :class:`VariableSpec` per variable (untyped when there is no declaration). Cached
+    per declaration: a recursive definition does not re-read its declaration at each call."""
+    key: object = declaration if declaration is not None else variables
+    found = _specs_cache.get(key)
+    if found is not None:
+        return found
     if declaration is None:
-        return [variable_spec(v) for v in variables]
-    items = declaration.out if declaration.type in (_VARIABLE_LIST, _VARIABLE_SET) else (declaration,)
-    return [variable_spec(item) for item in items]
+        specs = [variable_spec(v) for v in variables]
+    else:
+        items = declaration.out if declaration.type in (_VARIABLE_LIST, _VARIABLE_SET) else (declaration,)
+        specs = [variable_spec(item) for item in items]
+    if len(_specs_cache) >= _SPECS_CACHE_SIZE:
+        _specs_cache.clear()
+    _specs_cache[key] = specs
+    return specs
 
 
 def definition_of(node: Atom) -> Atom:
@@ -119,45 +133,42 @@ def bind_arguments(
     """Pair variables with arguments, checking the declared types. A glob takes the run of
     arguments its interval allows (the others taking one each). Returns None (or raises, when
     ``strict``) when the arguments do not fit."""
-    globs = [s for s in specs if s.is_glob]
-    problem = ""
+
+    def refuse(template: str, *parts: object) -> dict[Atom, Binding] | None:
+        if strict:  # the message is only built when it is shown
+            shown = (p.short() if isinstance(p, Atom) else p for p in parts)
+            raise ExecutionTypeError(f"{where.short()}: " + template.format(*shown))
+        return None
+
     result: dict[Atom, Binding] = {}
+    globs = [s for s in specs if s.is_glob]
     if not globs:
         if len(args) != len(specs):
-            problem = f"{len(specs)} variable(s) but {len(args)} argument(s)"
+            return refuse("{} variable(s) but {} argument(s)", len(specs), len(args))
+        for spec, arg in zip(specs, args):
+            if not spec.accepts(arg):
+                return refuse("{} does not fit the declaration of {}", arg, spec.variable)
+            result[spec.variable] = arg
+        return result
+    if len(globs) > 1:
+        return refuse("more than one GlobNode cannot be bound positionally")
+    run_length = len(args) - (len(specs) - 1)
+    if run_length < 0:
+        return refuse("{} variable(s) but only {} argument(s)", len(specs), len(args))
+    i = 0
+    for spec in specs:
+        if spec.is_glob:
+            run = tuple(args[i : i + run_length])
+            i += run_length
+            if not spec.accepts_run(run):
+                return refuse("the run of {} argument(s) does not fit {}", len(run), spec.variable)
+            result[spec.variable] = run
         else:
-            for spec, arg in zip(specs, args):
-                if not spec.accepts(arg):
-                    problem = f"{arg.short()} does not fit the declaration of {spec.variable.short()}"
-                    break
-                result[spec.variable] = arg
-    elif len(globs) == 1:
-        fixed = len(specs) - 1
-        run_length = len(args) - fixed
-        if run_length < 0:
-            problem = f"{len(specs)} variable(s) but only {len(args)} argument(s)"
-        else:
-            i = 0
-            for spec in specs:
-                if spec.is_glob:
-                    run = tuple(args[i : i + run_length])
-                    i += run_length
-                    if not spec.accepts_run(run):
-                        problem = f"the run of {len(run)} argument(s) does not fit {spec.variable.short()}"
-                        break
-                    result[spec.variable] = run
-                else:
-                    if not spec.accepts(args[i]):
-                        problem = f"{args[i].short()} does not fit the declaration of {spec.variable.short()}"
-                        break
-                    result[spec.variable] = args[i]
-                    i += 1
-    else:
-        problem = "more than one GlobNode cannot be bound positionally"
-    if problem:
-        if strict:
-            raise ExecutionTypeError(f"{where.short()}: {problem}")
-        return None
+            arg = args[i]
+            if not spec.accepts(arg):
+                return refuse("{} does not fit the declaration of {}", arg, spec.variable)
+            result[spec.variable] = arg
+            i += 1
     return result
 
 

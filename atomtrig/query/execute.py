@@ -78,7 +78,7 @@ from atomtrig.query.engine import (
 )
 from atomtrig.query.errors import ExecutionError, ExecutionTypeError
 from atomtrig.query.evaluate import run_pattern, satisfied
-from atomtrig.query.instantiate import instantiate
+from atomtrig.query.instantiate import compile_template
 from atomtrig.query.pattern import REWRITE_SCOPES
 
 if TYPE_CHECKING:
@@ -147,10 +147,10 @@ def _execute_pattern(space: AtomSpace, scope: Atom, env: Env, anchor: Atom | Non
         )
     groundings, outer = run_pattern(space, scope, env, anchor=anchor)
     if t in REWRITE_SCOPES:
-        rewrite = scope.out[-1]
+        make = compile_template(scope.out[-1])
         results: dict[Atom | Value | TruthValue, None] = {}
         for grounding in groundings:
-            result = instantiate(space, rewrite, {**outer, **grounding} if outer else grounding)
+            result = make(space, {**outer, **grounding} if outer else grounding)
             if result is None:
                 continue
             if t is _BIND and not isinstance(result, Atom):

@@ -50,7 +50,7 @@ from atomtrig.query.engine import (
     run,
 )
 from atomtrig.query.errors import ExecutionError, ExecutionTypeError
-from atomtrig.query.instantiate import instantiate
+from atomtrig.query.instantiate import compile_template
 from atomtrig.query.typecheck import VariableSpec
 
 if TYPE_CHECKING:
@@ -113,12 +113,13 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
     specs = specs_of(declaration, variables)
     if isinstance(arguments, list):  # a set of argument tuples
         results: list[Atom] = []
+        make = compile_template(body, consume=False)
         for item in arguments:
             values = _unpack(item, specs)
             bound = bind_arguments(put, specs, values, strict=False)
             if bound is None:
                 continue
-            result = instantiate(space, body, {**body_env, **bound})
+            result = make(space, {**body_env, **bound})
             if result is None:
                 continue
             if not isinstance(result, Atom):
@@ -132,7 +133,7 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
     values = _unpack(arguments, specs)
     bound = bind_arguments(put, specs, values, strict=True)
     assert bound is not None
-    return instantiate(space, body, {**body_env, **bound})
+    return compile_template(body, consume=False)(space, {**body_env, **bound})
 
 
 def _arguments(space: AtomSpace, put: Atom, args: Atom, env: Env) -> Atom | list[Atom]:
