@@ -36,6 +36,7 @@ from itertools import product
 from typing import TYPE_CHECKING, Any, Union
 
 from atomtrig.query.errors import PatternError
+from atomtrig.query.joins import JoinPlan, is_plain
 from atomtrig.query.pattern import (
     CHOOSE,
     CONST,
@@ -152,6 +153,31 @@ def match_compiled(
                 f"variable {missing[0].short()} appears in no clause that can ground it "
                 f"(only in evaluated or negated terms, or nowhere) in {pattern.body.short()}"
             )
+        plan = _join_plan(pattern, alt)
+        if plan is not None:
+            if anchor is None and len(pattern.alternatives) == 1:
+                direct = plan.run_direct(space, start)
+                if direct is not None:
+                    if limit is not None:
+                        del direct[limit:]
+                    return direct
+            rows = _run_join(space, pattern, alt, plan, start, anchor)
+            make = plan.make
+            if len(pattern.alternatives) == 1:
+                # One alternative of plain clauses: each grounding comes once.
+                if limit is not None:
+                    del rows[limit:]
+                return [make(row) for row in rows]
+            nvars = len(variables)
+            for row in rows:
+                key = tuple(row[:nvars])
+                if key in seen:
+                    continue
+                seen.add(key)
+                results.append(make(row))
+                if limit is not None and len(results) >= limit:
+                    return results
+            continue
         found: Iterator[Bindings] = _alternative(space, pattern, alt, start, anchor)
         if alt.always:
             found = iter(_apply_always(space, pattern, alt, list(found)))
@@ -164,6 +190,51 @@ def match_compiled(
             if limit is not None and len(results) >= limit:
                 return results
     return results
+
+
+# -- conjunctions of plain clauses ----------------------------------------------------------
+_NO_PLAN = object()
+
+
+def _join_plan(pattern: Pattern, alt: Alternative) -> JoinPlan | None:
+    plan = alt.join
+    if plan is None:
+        usable = bool(alt.clauses) and not alt.always and all(is_plain(c) for c in alt.clauses)
+        plan = JoinPlan(alt, pattern.variables, pattern.own) if usable else _NO_PLAN
+        alt.join = plan
+    return None if plan is _NO_PLAN else plan  # type: ignore[return-value]
+
+
+def _run_join(
+    space: AtomSpace,
+    pattern: Pattern,
+    alt: Alternative,
+    plan: JoinPlan,
+    start: Bindings,
+    anchor: Atom | None,
+) -> list[list[Any]]:
+    start_keys = start.keys()
+    later: list[Virtual] = []
+    for v in alt.virtual:
+        if start_keys >= v.vars:
+            if not _holds(space, v, start):
+                return []
+        else:
+            later.append(v)
+    holds = None
+    if later or alt.absent:
+        searcher = _Search(space, pattern.own, alt.clauses)
+
+        def holds(b: Mapping[Atom, Any]) -> bool:
+            for v in later:
+                if not _holds(space, v, dict(b)):
+                    return False
+            for group in alt.absent:
+                if searcher.exists(group, dict(b)):
+                    return False
+            return True
+
+    return plan.run(space, pattern.own, start, anchor, holds)
 
 
 # -- the one-clause fast path ---------------------------------------------------------------

@@ -40,7 +40,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import rustworkx
 
@@ -184,6 +184,7 @@ class Alternative:
     components: list[tuple[int, ...]] = field(default_factory=list)
     groundable: frozenset[Atom] = frozenset()
     group_vars: tuple[Atom, ...] = ()
+    join: Any = None  # a joins.JoinPlan when every clause is plain (set by the matcher)
 
 
 @dataclass

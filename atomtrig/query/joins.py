@@ -1,0 +1,590 @@
+"""The fast path of the matcher for conjunctions of plain clauses.
+
+A *plain* clause is a link whose outgoing atoms are constants and (non-glob) variables, ordered,
+or unordered with two members: ``(Inheritance $X $Y)``, ``(Member $B k)``, ``(Similarity $X s)``.
+Most queries (and most trigger patterns) are conjunctions of these, and for them the general
+backtracking of :mod:`atomtrig.query.matcher` spends most of its time building dictionaries.
+Here each variable gets a slot in one list, each clause becomes a :class:`Step` (where to find
+candidates, which positions must be which constants or already grounded atoms, which positions
+ground which slots), and the search is a loop per step over the smallest candidate bucket.
+A step whose positions are all known is a single lookup of the link in the store.
+
+The order of the steps is fixed per (component, first clause, variables grounded beforehand)
+and cached; the first clause is chosen per call, the one with the fewest candidates.
+
+>>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.query.pattern import compile_pattern
+>>> space = AtomSpace()
+>>> a, b, g = (space.add_node("Concept", n) for n in "abg")
+>>> _ = space.add_link("Inheritance", [a, b]); _ = space.add_link("Inheritance", [b, g])
+>>> x, y = space.add_node("Variable", "$X"), space.add_node("Variable", "$Y")
+>>> q = space.add_link("Get", [space.add_link("And", [space.add_link("Inheritance", [x, y]),
+...                                                   space.add_link("Inheritance", [y, g])])])
+>>> plan = JoinPlan.build(compile_pattern(q).alternatives[0], compile_pattern(q).variables, compile_pattern(q).own)
+>>> [[v.name for v in row] for row in plan.run(space, compile_pattern(q).own, {})]
+[['a', 'b']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from itertools import product
+from typing import TYPE_CHECKING, Any
+
+from atomtrig.core.atom import Link
+from atomtrig.query.pattern import CONST, ORDERED, UNORDERED, VAR, Alternative, Clause
+
+if TYPE_CHECKING:
+    from atomtrig.core.atom import Atom
+    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.types import AtomType
+
+Row = list[Any]
+Holds = Callable[[Mapping[Any, Any]], bool]
+# A compiled step: fn(space, row, results, candidates or None); grounds its slots in ``row``
+# for each fitting candidate and calls the next step (the last appends a copy of ``row``).
+StepFn = Callable[["AtomSpace", Row, list[Any], Any], None]
+
+
+def bucket(atom: Atom, link_type: AtomType) -> Any:
+    """Links holding ``atom`` among which are all those of exactly ``link_type``: the store's
+    own live list (its incoming set is bucketed by type once large), so asking costs nothing.
+    Small incoming sets come whole, other types included; callers check the type."""
+    holders = atom._incoming
+    if holders is None:
+        return ()
+    cls = holders.__class__
+    if cls is dict:
+        return holders.get(link_type) or ()  # type: ignore[union-attr]
+    if cls is list:
+        return holders
+    if cls is Link:
+        return (holders,)
+    return atom.incoming_by_type(link_type)
+
+
+def is_plain(clause: Clause) -> bool:
+    """True if the clause can run as a :class:`Step`."""
+    term = clause.term
+    if term.kind == ORDERED:
+        pass
+    elif term.kind == UNORDERED:
+        if len(term.children) != 2:
+            return False
+    else:
+        return False
+    return all(c.kind == CONST or c.kind == VAR for c in term.children)
+
+
+class Step:
+    """One clause, given which slots are grounded before it."""
+
+    __slots__ = (
+        "clause",
+        "type",
+        "arity",
+        "unordered",
+        "positions",
+        "hook_consts",
+        "hook_slots",
+        "closed",
+        "checks",
+        "fn",
+    )
+
+    def __init__(self, clause: Clause, slot_of: dict[Atom, int], bound: set[int]) -> None:
+        term = clause.term
+        self.clause = clause
+        self.type = term.type
+        self.arity = len(term.children)
+        self.unordered = term.kind == UNORDERED
+        # Per position: (is_const, const atom or slot, known before this step, check).
+        positions = []
+        hook_consts: list[Atom] = []
+        hook_slots: list[int] = []
+        for child in term.children:
+            if child.kind == CONST:
+                positions.append((True, child.atom, True, None))
+                if child.atom not in hook_consts:
+                    hook_consts.append(child.atom)  # type: ignore[arg-type]
+            else:
+                slot = slot_of[child.var]  # type: ignore[index]
+                known = slot in bound
+                positions.append((False, slot, known, child.spec.check))  # type: ignore[union-attr]
+                if known and slot not in hook_slots:
+                    hook_slots.append(slot)
+        self.positions = tuple(positions)
+        self.hook_consts = tuple(hook_consts)
+        self.hook_slots = tuple(hook_slots)
+        self.closed = all(p[2] for p in positions)
+        self.checks = tuple(p[3] for p in positions)
+        self.fn: StepFn | None = None
+
+    def slots(self) -> set[int]:
+        return {p[1] for p in self.positions if not p[0]}
+
+    def candidates(self, space: AtomSpace, row: Row) -> Any:
+        """Links that may ground this step: the smallest bucket of a known atom, a lookup when
+        every position is known, or the type index."""
+        t = self.type
+        if self.closed:
+            out = [p[1] if p[0] else row[p[1]] for p in self.positions]
+            link = space.get_link(t, out)
+            return () if link is None else (link,)
+        best = None
+        for atom in self.hook_consts:
+            found = bucket(atom, t)
+            if best is None or len(found) < len(best):
+                best = found
+                if not found:
+                    return ()
+        for slot in self.hook_slots:
+            found = bucket(row[slot], t)
+            if best is None or len(found) < len(best):
+                best = found
+                if not found:
+                    return ()
+        if best is None:
+            return space.get_atoms_by_type(t, subtypes=False)
+        return tuple(best)
+
+    def estimate(self, space: AtomSpace, row: Row) -> int:
+        t = self.type
+        best = -1
+        for atom in self.hook_consts:
+            size = len(bucket(atom, t))
+            if best < 0 or size < best:
+                best = size
+        for slot in self.hook_slots:
+            size = len(bucket(row[slot], t))
+            if best < 0 or size < best:
+                best = size
+        return space.count_by_type(t, subtypes=False) if best < 0 else best
+
+
+class JoinPlan:
+    """A conjunction of plain clauses, ready to run (see the module docstring)."""
+
+    def __init__(self, alt: Alternative, variables: tuple[Atom, ...], own: frozenset[Atom]) -> None:
+        self.alt = alt
+        self.own = own
+        slot_vars: list[Atom] = list(variables)
+        for clause in alt.clauses:
+            for v in sorted(clause.vars, key=lambda a: a.name):
+                if v not in slot_vars:
+                    slot_vars.append(v)
+        self.slot_vars = tuple(slot_vars)
+        self.slot_of = {v: i for i, v in enumerate(slot_vars)}
+        self._orders: dict[tuple[int, frozenset[int], tuple[int, ...], bool], tuple[Step, ...]] = {}
+        self.clause_slots = [
+            frozenset(self.slot_of[v] for v in clause.vars) for clause in alt.clauses
+        ]
+        self.make = _maker(tuple(variables))
+
+    @staticmethod
+    def build(alt: Alternative, variables: tuple[Atom, ...], own: frozenset[Atom]) -> JoinPlan:
+        return JoinPlan(alt, variables, own)
+
+    def steps(
+        self, first: int, bound: frozenset[int], indices: tuple[int, ...], direct: bool = False
+    ) -> tuple[Step, ...]:
+        """The steps of the component ``indices`` starting with clause ``first``; with
+        ``direct`` the last step emits groundings as dicts, else copies of the row."""
+        key = (first, bound, indices, direct)
+        found = self._orders.get(key)
+        if found is not None:
+            return found
+        clauses = self.alt.clauses
+        known = set(bound)
+        order = [first]
+        remaining = [i for i in indices if i != first]
+        steps = [Step(clauses[first], self.slot_of, known)]
+        known |= self.clause_slots[first]
+        while remaining:
+            # Next: the clause with the most grounded variables, then with a constant.
+            def score(i: int) -> tuple[int, int, int]:
+                slots = self.clause_slots[i]
+                has_const = any(c.kind == CONST for c in clauses[i].term.children)
+                return (len(slots & known), int(has_const), -len(slots - known))
+
+            best = max(remaining, key=score)
+            remaining.remove(best)
+            order.append(best)
+            steps.append(Step(clauses[best], self.slot_of, known))
+            known |= self.clause_slots[best]
+        following: StepFn | None = None
+        for step in reversed(steps):
+            step.fn = _compile_step(step, following, self.own, self.make if direct else list.copy)
+            following = step.fn
+        result = tuple(steps)
+        self._orders[key] = result
+        return result
+
+    def run(
+        self,
+        space: AtomSpace,
+        own: frozenset[Atom],
+        start: Mapping[Atom, Any],
+        anchor: Atom | None = None,
+        holds: Holds | None = None,
+    ) -> list[Row]:
+        """Every grounding, as rows of slot values (the slots of ``self.slot_vars``).
+
+        ``holds(bindings)`` is called on each complete row (as a dict) when given: the
+        alternative's virtual and absent clauses."""
+        alt = self.alt
+        base: Row = [None] * len(self.slot_vars)
+        for v, value in start.items():
+            slot = self.slot_of.get(v)
+            if slot is not None:
+                base[slot] = value
+        bound = frozenset(i for i, v in enumerate(base) if v is not None)
+        parts: list[list[Row]] = []
+        if anchor is None:
+            for indices in alt.components:
+                rows = self._component(space, own, base, bound, indices, None)
+                if not rows:
+                    return []
+                parts.append(rows)
+        else:
+            touched = [
+                k for k, indices in enumerate(alt.components)
+                if any(alt.clauses[i].term.type is anchor.type for i in indices)
+            ]
+            if not touched:
+                return []
+            if len(touched) > 1:
+                return self._anchored_many(space, own, base, bound, anchor, holds)
+            for k, indices in enumerate(alt.components):
+                rows = self._component(space, own, base, bound, indices, anchor if k == touched[0] else None)
+                if not rows:
+                    return []
+                parts.append(rows)
+        if not parts:
+            return []
+        rows = parts[0] if len(parts) == 1 else [self._merge(base, combo) for combo in product(*parts)]
+        if holds is not None:
+            slot_vars = self.slot_vars
+            rows = [
+                row for row in rows
+                if holds({v: row[i] for i, v in enumerate(slot_vars) if row[i] is not None})
+            ]
+        return rows
+
+    def _anchored_many(
+        self,
+        space: AtomSpace,
+        own: frozenset[Atom],
+        base: Row,
+        bound: frozenset[int],
+        anchor: Atom,
+        holds: Holds | None,
+    ) -> list[Row]:
+        # The anchor may ground clauses of several components: the union, over each such
+        # component, of (that component anchored) x (the others in full).
+        alt = self.alt
+        full: dict[int, list[Row]] = {}
+        seen: dict[tuple[int, ...], Row] = {}
+        for k, indices in enumerate(alt.components):
+            if not any(alt.clauses[i].term.type is anchor.type for i in indices):
+                continue
+            parts = [self._component(space, own, base, bound, indices, anchor)]
+            for j, other in enumerate(alt.components):
+                if j != k:
+                    if j not in full:
+                        full[j] = self._component(space, own, base, bound, other, None)
+                    parts.append(full[j])
+            for combo in product(*parts):
+                row = self._merge(base, combo)
+                seen.setdefault(tuple(map(id, row)), row)
+        rows = list(seen.values())
+        if holds is not None:
+            slot_vars = self.slot_vars
+            rows = [
+                row for row in rows
+                if holds({v: row[i] for i, v in enumerate(slot_vars) if row[i] is not None})
+            ]
+        return rows
+
+    @staticmethod
+    def _merge(base: Row, combo: tuple[Row, ...]) -> Row:
+        row = list(base)
+        for part in combo:
+            for i, value in enumerate(part):
+                if value is not None:
+                    row[i] = value
+        return row
+
+    def _component(
+        self,
+        space: AtomSpace,
+        own: frozenset[Atom],
+        base: Row,
+        bound: frozenset[int],
+        indices: tuple[int, ...],
+        anchor: Atom | None,
+    ) -> list[Row]:
+        results: list[Row] = []
+        if anchor is None:
+            first = min(indices, key=lambda i: self._first_estimate(space, i, base, bound))
+            steps = self.steps(first, bound, indices)
+            steps[0].fn(space, list(base), results, None)  # type: ignore[misc]
+            return results
+        seen: set[tuple[int, ...]] = set()
+        clauses = self.alt.clauses
+        for first in indices:
+            if clauses[first].term.type is not anchor.type or anchor in own:
+                continue
+            steps = self.steps(first, bound, indices)
+            found: list[Row] = []
+            steps[0].fn(space, list(base), found, (anchor,))  # type: ignore[misc]
+            for row in found:
+                key = tuple(map(id, row))
+                if key not in seen:
+                    seen.add(key)
+                    results.append(row)
+        return results
+
+    def run_direct(self, space: AtomSpace, start: Mapping[Atom, Any]) -> list[dict[Atom, Any]] | None:
+        """The groundings as dicts, straight from the last step, when the alternative is one
+        component with nothing to check afterwards; None when it is not."""
+        alt = self.alt
+        if len(alt.components) != 1 or alt.virtual or alt.absent:
+            return None
+        base: Row = [None] * len(self.slot_vars)
+        for v, value in start.items():
+            slot = self.slot_of.get(v)
+            if slot is not None:
+                base[slot] = value
+        bound = frozenset(i for i, v in enumerate(base) if v is not None)
+        indices = alt.components[0]
+        if len(indices) == 1:
+            first = indices[0]
+        else:
+            first = min(indices, key=lambda i: self._first_estimate(space, i, base, bound))
+        results: list[dict[Atom, Any]] = []
+        self.steps(first, bound, indices, True)[0].fn(space, base, results, None)  # type: ignore[misc]
+        return results
+
+    def _first_estimate(self, space: AtomSpace, index: int, base: Row, bound: frozenset[int]) -> int:
+        return self.steps(index, bound, (index,))[0].estimate(space, base)
+
+
+
+def _maker(variables: tuple[Atom, ...]) -> Callable[[Row], dict[Atom, Any]]:
+    """row -> {variable: value} for the pattern's variables (the first slots), as a dict
+    display for the usual few variables (several times faster than ``dict(zip(...))``)."""
+    n = len(variables)
+    if n == 1:
+        (v0,) = variables
+        return lambda row: {v0: row[0]}
+    if n == 2:
+        v0, v1 = variables
+        return lambda row: {v0: row[0], v1: row[1]}
+    if n == 3:
+        v0, v1, v2 = variables
+        return lambda row: {v0: row[0], v1: row[1], v2: row[2]}
+    if n == 4:
+        v0, v1, v2, v3 = variables
+        return lambda row: {v0: row[0], v1: row[1], v2: row[2], v3: row[3]}
+    return lambda row: dict(zip(variables, row))
+
+
+def _compile_step(
+    step: Step, following: StepFn | None, own: frozenset[Atom], finish: Callable[[Row], Any]
+) -> StepFn:
+    """A closure running ``step`` then ``following`` (or, for the last step, appending
+    ``finish(row)`` to the results), specialised on the step's shape."""
+    t = step.type
+    positions = step.positions
+    if step.arity == 2 and not step.closed:
+        (c0, w0, k0, chk0), (c1, w1, k1, chk1) = positions
+        known0, known1 = c0 or k0, c1 or k1
+        if known0 != known1:
+            kp, fp = (0, 1) if known0 else (1, 0)
+            kconst, kwhat = (c0, w0) if known0 else (c1, w1)
+            fslot, check = (w1, chk1) if known0 else (w0, chk0)
+            if step.unordered:
+                return _known_free_unordered(t, kconst, kwhat, fslot, check, following, own, finish)
+            return _known_free(t, kp, fp, kconst, kwhat, fslot, check, following, own, finish)
+        if not known0 and not known1 and w0 != w1 and not step.unordered:
+            return _free_free(t, w0, chk0, w1, chk1, following, own, finish)
+    return _generic(step, following, own, finish)
+
+
+def _known_free(
+    t: AtomType, kp: int, fp: int, kconst: bool, kwhat: Any, fslot: int, check: Any,
+    following: StepFn | None, own: frozenset[Atom], finish: Callable[[Row], Any],
+) -> StepFn:
+    # The query's own links of this type, by the atom at the known position: only when the
+    # known atom is one of those can a candidate be one of the query's links.
+    own_at = {link.out[kp] for link in own if link.type is t and len(link.out) == 2}
+
+    def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
+        katom = kwhat if kconst else row[kwhat]
+        exact = False
+        if cands is None:
+            holders = katom._incoming
+            if holders is None:
+                return
+            cls = holders.__class__
+            if cls is dict:
+                cands = tuple(holders.get(t) or ())
+                exact = True
+            elif cls is list:
+                cands = tuple(holders)
+            else:
+                cands = (holders,)
+        risky = katom in own_at
+        if following is None:
+            append = results.append
+            for link in cands:
+                out = link.out
+                if len(out) != 2 or out[kp] is not katom:
+                    continue
+                if not exact and link.type is not t:
+                    continue
+                if risky and link in own:
+                    continue
+                value = out[fp]
+                if value in own or (check is not None and not check(value)):
+                    continue
+                row[fslot] = value
+                append(finish(row))
+        else:
+            for link in cands:
+                out = link.out
+                if len(out) != 2 or out[kp] is not katom:
+                    continue
+                if not exact and link.type is not t:
+                    continue
+                if risky and link in own:
+                    continue
+                value = out[fp]
+                if value in own or (check is not None and not check(value)):
+                    continue
+                row[fslot] = value
+                following(space, row, results, None)
+        row[fslot] = None
+
+    return fn
+
+
+def _known_free_unordered(
+    t: AtomType, kconst: bool, kwhat: Any, fslot: int, check: Any,
+    following: StepFn | None, own: frozenset[Atom], finish: Callable[[Row], Any],
+) -> StepFn:
+    def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
+        katom = kwhat if kconst else row[kwhat]
+        if cands is None:
+            cands = tuple(bucket(katom, t))
+        for link in cands:
+            out = link.out
+            if len(out) != 2 or link.type is not t or link in own:
+                continue
+            first, second = out
+            if first is katom:
+                value = second
+            elif second is katom:
+                value = first
+            else:
+                continue
+            if value in own or (check is not None and not check(value)):
+                continue
+            row[fslot] = value
+            if following is None:
+                results.append(finish(row))
+            else:
+                following(space, row, results, None)
+        row[fslot] = None
+
+    return fn
+
+
+def _free_free(
+    t: AtomType, s0: int, chk0: Any, s1: int, chk1: Any,
+    following: StepFn | None, own: frozenset[Atom], finish: Callable[[Row], Any],
+) -> StepFn:
+    def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
+        if cands is None:
+            cands = space.get_atoms_by_type(t, subtypes=False)
+        for link in cands:
+            out = link.out
+            if len(out) != 2 or link.type is not t or link in own:
+                continue
+            v0, v1 = out
+            if v0 in own or v1 in own:
+                continue
+            if (chk0 is not None and not chk0(v0)) or (chk1 is not None and not chk1(v1)):
+                continue
+            row[s0] = v0
+            row[s1] = v1
+            if following is None:
+                results.append(finish(row))
+            else:
+                following(space, row, results, None)
+        row[s0] = None
+        row[s1] = None
+
+    return fn
+
+
+def _generic(
+    step: Step, following: StepFn | None, own: frozenset[Atom], finish: Callable[[Row], Any]
+) -> StepFn:
+    unordered = step.unordered
+
+    def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
+        if cands is None:
+            cands = step.candidates(space, row)
+        newly: list[int] = []
+        for link in cands:
+            if link in own:
+                continue
+            out = link.out
+            if unordered and len(out) == 2 and out[0] is not out[1]:
+                orientations: tuple[tuple[Atom, ...], ...] = (out, (out[1], out[0]))
+            else:
+                orientations = (out,)
+            for oriented in orientations:
+                if not _fits(step, link, oriented, row, own, newly):
+                    continue
+                if following is None:
+                    results.append(finish(row))
+                else:
+                    following(space, row, results, None)
+                for slot in newly:
+                    row[slot] = None
+                newly.clear()
+
+    return fn
+
+
+def _fits(step: Step, link: Atom, out: tuple[Atom, ...], row: Row, own: frozenset[Atom], newly: list[int]) -> bool:
+    """Check ``out`` (``link``'s outgoing set, maybe reoriented) against the step, grounding
+    slots into ``row``; on failure the slots are cleared again."""
+    if len(out) != step.arity or link.type is not step.type:
+        return False
+    for (is_const, what, known, check), atom in zip(step.positions, out):
+        if is_const:
+            if atom is not what:
+                break
+        elif known:
+            if atom is not row[what]:
+                break
+        else:
+            current = row[what]
+            if current is not None:
+                if current is not atom:
+                    break
+                continue
+            if atom in own or (check is not None and not check(atom)):
+                break
+            row[what] = atom
+            newly.append(what)
+    else:
+        return True
+    for slot in newly:
+        row[slot] = None
+    newly.clear()
+    return False
