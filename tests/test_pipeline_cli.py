@@ -202,3 +202,23 @@ def test_the_atomtrig_command_has_the_pipeline_subcommand(tmp_path: Path, capsys
     assert log["pipeline"]["config"]["delays"]["B"] == 0.001
     assert atomtrig_main(["pipeline", "--logs", str(tmp_path), "summarize", "nope"]) == 2
     assert "no run log whose id starts with 'nope'" in capsys.readouterr().err
+
+
+def test_import_puts_a_run_into_a_store_file(tmp_path: Path, capsys: Any) -> None:
+    import atomtrig
+    from atomtrig.pipeline.store import json_value, results_of
+
+    cli(capsys, "--logs", str(tmp_path), "run", ARITH, CASES, TEMPLATE, "infer.model.name=flaky", "-c", "1")
+    run_id = find_log("latest", tmp_path)["run_id"]
+    store = tmp_path / "runs.db"
+    status, out, err = cli(capsys, "--logs", str(tmp_path), "import", run_id[:6], "--into", str(store))
+    assert (status, err) == (0, "") and "6 case results imported" in out
+    space = atomtrig.AtomSpace.open(store)
+    try:
+        pairs = {case.name: link for case, link in results_of(space, run_id)}
+        assert sorted(pairs) == sorted(c["id"] for c in json.loads(Path(CASES).read_text()))
+        assert pairs["sub-1"].get_value("passed")[0] == 0.0  # the pipeline's own passed()
+        assert json_value(pairs["sub-1"], "stage/assess") == {"error": 1.0, "correct": False}
+        assert pairs["mul-1"].tv.strength == 0.0
+    finally:
+        space.close()

@@ -34,6 +34,11 @@ def check_cases(cases: object) -> None:
     integer ids. Every fault found is listed, not only the first."""
     if not isinstance(cases, Sequence) or isinstance(cases, (str, bytes)):
         raise CaseError(f"cases must be a list of dicts, not {type(cases).__name__}")
+    # The common case, quickly: dicts with unique non-empty str or int ids.
+    ids = [case.get(ID_KEY) for case in cases if type(case) is dict]
+    if len(ids) == len(cases) and all(type(i) is str or type(i) is int for i in ids):
+        if "" not in ids and len(set(ids)) == len(ids):
+            return
     problems: list[str] = []
     missing: list[int] = []
     seen: dict[Any, int] = {}

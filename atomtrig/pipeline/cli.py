@@ -1,5 +1,5 @@
 """The ``atomtrig pipeline`` command: run, rerun, summarize, format, compare, history, list,
-add-ids.
+add-ids, import.
 
 ``add_parser(subparsers)`` hangs the command under a top-level parser (``atomtrig.cli`` does
 this); ``main(argv)`` runs it on its own (``python -m atomtrig.pipeline ...``). Pipelines are found
@@ -83,6 +83,11 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     sub.add_parser("history", help="the runs in the log folder")
     sub.add_parser("list", help="the pipelines installed packages register")
 
+    imp = sub.add_parser("import", help="import a run log into a store as atoms, for querying")
+    imp.add_argument("run_id", metavar="ID")
+    imp.add_argument("--into", metavar="FILE", required=True,
+                     help="the store (an SQLite file, created if needed; see AtomSpace.open)")
+
     add_ids = sub.add_parser("add-ids", help="give every case without an id a new one (rewrites the file)")
     add_ids.add_argument("cases", metavar="CASES")
 
@@ -118,6 +123,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     handlers = {
         "run": _run, "rerun": _rerun, "summarize": _summarize, "format": _format,
         "compare": _compare, "history": _history, "list": _list, "add-ids": _add_ids,
+        "import": _import,
     }
     try:
         handlers[args.pipeline_command](args, console, argv)
@@ -259,6 +265,22 @@ def _list(args: argparse.Namespace, console: Console, argv: Sequence[str] | None
             description = f"(cannot load: {error})"
         table.add_row(name, entry.value, description)
     console.print(table)
+
+
+def _import(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    import atomtrig
+    from atomtrig.pipeline.store import import_run_log
+
+    log = find_log(args.run_id, args.logs)
+    space = atomtrig.AtomSpace.open(args.into)
+    try:
+        before = len(space)
+        import_run_log(space, log, _passed_for(log))
+        added = len(space) - before
+    finally:
+        space.close()
+    console.print(f"run {log['run_id']}: {len(log.get('results', []))} case results imported into "
+                  f"{args.into} ({added} atoms added)")
 
 
 def _add_ids(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:

@@ -38,3 +38,26 @@ class PipelineNotFoundError(PipelineError, LookupError):
 
 class StageResultError(PipelineError, TypeError):
     """A stage returned something that is not JSON-serialisable."""
+
+
+class ExceptionContext:
+    """Add a line of context to any exception raised inside the ``with`` block (as a note, which
+    tracebacks and the run log's exception record show), then let it propagate.
+
+    >>> try:
+    ...     with ExceptionContext("Extracting numerical answer from LLM response."):
+    ...         float("The answer is four")
+    ... except ValueError as error:
+    ...     error.__notes__
+    ['Extracting numerical answer from LLM response.']
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __enter__(self) -> ExceptionContext:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, tb: object) -> None:
+        if isinstance(error, Exception):
+            error.add_note(self.text)

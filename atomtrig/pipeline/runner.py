@@ -70,6 +70,7 @@ def _exception_record(stage: str, error: BaseException) -> dict[str, Any]:
         "stage": stage,
         "type": type(error).__qualname__,
         "message": str(error),
+        "notes": list(getattr(error, "__notes__", ())),
         "traceback": "".join(traceback.format_exception(error)),
     }
 
@@ -141,15 +142,13 @@ async def _run_graph(dag: Dag, context: dict[str, Any]) -> None:
             start(stage)
 
 
-async def run_case(dag: Dag, case: Mapping[str, Any], run_id: str | None = None) -> dict[str, Any]:
+async def run_case(dag: Dag, case: Mapping[str, Any]) -> dict[str, Any]:
     """Run one case through a checked :class:`Dag`; return its context ``{"case", "stages",
     "metadata"}`` with ``"succeeded"`` added. Never raises for a stage's failure: that is
     recorded in the metadata. The case dict is used as given (not copied)."""
     timings: dict[str, Any] = {}
     results: dict[str, Any] = {}
     metadata: dict[str, Any] = {
-        "id": case.get("id"),
-        "run_id": run_id,
         "start": None,
         "end": None,
         "elapsed": None,
@@ -194,7 +193,6 @@ async def run_cases(
     cases: Sequence[Mapping[str, Any]],
     concurrency: int = 2,
     *,
-    run_id: str | None = None,
     on_result: ResultCallback | None = None,
 ) -> list[dict[str, Any]]:
     """Run ``cases`` through ``dag`` with at most ``concurrency`` cases in flight; results come
@@ -206,7 +204,7 @@ async def run_cases(
 
     async def worker() -> None:
         for i, case in queue:  # one shared iterator: each case is taken by exactly one worker
-            result = await run_case(dag, case, run_id)
+            result = await run_case(dag, case)
             results[i] = result
             if on_result is not None:
                 on_result(result)
@@ -267,7 +265,7 @@ async def arun_pipeline(
     )
     run_id = str(uuid.uuid4())
     start = time.time()
-    results = await run_cases(dag, cases, concurrency, run_id=run_id, on_result=on_result)
+    results = await run_cases(dag, cases, concurrency, on_result=on_result)
     end = time.time()
     log = build_log(instance, dag, results, run_id=run_id, start=start, end=end,
                     concurrency=concurrency, command=command or _default_command(instance, patches))

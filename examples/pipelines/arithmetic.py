@@ -22,7 +22,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from atomtrig.pipeline import ConfigError, Internal, Pipeline, Prompt
+from atomtrig.pipeline import ConfigError, ExceptionContext, Internal, Pipeline, Prompt
 
 _QUESTION = re.compile(r"(-?\d+(?:\.\d+)?)\s*([-+*/])\s*(-?\d+(?:\.\d+)?)")
 _NUMBER = re.compile(r"(-?\d+(?:\.\d+)?)\s*$")
@@ -120,10 +120,11 @@ class ArithmeticPipeline(Pipeline):
             return await model.infer(context["stages"]["prepare"], settings)
 
         async def extract(context: dict[str, Any]) -> float:
-            match = _NUMBER.search(context["stages"]["infer"])
-            if match is None:
-                raise ValueError(f"no number at the end of {context['stages']['infer']!r}")
-            return float(match.group(1))
+            with ExceptionContext("Extracting numerical answer from LLM response."):
+                match = _NUMBER.search(context["stages"]["infer"])
+                if match is None:
+                    raise ValueError(f"no number at the end of {context['stages']['infer']!r}")
+                return float(match.group(1))
 
         async def assess(context: dict[str, Any]) -> dict[str, Any]:
             error = context["stages"]["extract"] - context["case"]["answer"]
