@@ -128,8 +128,11 @@ def key(grounding: dict[Atom, Any], variables: list[Atom]) -> tuple[Any, ...]:
     clauses=st.lists(pattern_clause, min_size=1, max_size=3),
     absent=st.lists(pattern_clause, max_size=1),
     use_or=st.booleans(),
+    fix=st.integers(min_value=0, max_value=10_000),
 )
-def test_matcher_agrees_with_brute_force(store: list[Any], clauses: list[Any], absent: list[Any], use_or: bool) -> None:
+def test_matcher_agrees_with_brute_force(
+    store: list[Any], clauses: list[Any], absent: list[Any], use_or: bool, fix: int
+) -> None:
     space = AtomSpace()
     for desc in store:
         build(space, desc)
@@ -167,6 +170,16 @@ def test_matcher_agrees_with_brute_force(store: list[Any], clauses: list[Any], a
     got_keys = [key(g, variables) for g in got]
     assert len(got_keys) == len(set(got_keys)), "duplicate groundings"
     assert set(got_keys) == {key(g, variables) for g, _ in expected}
+
+    # Pre-bound: exactly the groundings with that value.
+    if variables:
+        own: set[Atom] = set()
+        own_atoms(query, own)
+        domain = [a for a in space if a not in own]
+        variable = variables[fix % len(variables)]
+        value = domain[fix % len(domain)]
+        fixed = {key(g, variables) for g in match(space, query, fixed={variable: value})}
+        assert fixed == {key(g, variables) for g, _ in expected if g[variable] is value}
 
     # Anchored: exactly the groundings in which some positive clause is grounded by the link.
     for link in [a for a in space if a.is_link()][:12]:
