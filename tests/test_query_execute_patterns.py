@@ -448,3 +448,43 @@ def test_values_as_counters_in_rules(space: AtomSpace) -> None:
     assert isinstance(result, LinkValue) and set(result.items) == {FloatValue(1)}
     execute(space, rule)
     assert [C(n).get_value(key) for n in ("a", "b")] == [FloatValue(2), FloatValue(2)]
+
+
+def test_put_over_a_query_link_value(animals: AtomSpace) -> None:
+    x, z = Variable("$x"), Variable("$z")
+    query = Query(Inheritance(x, C("pet")), Evaluation(Predicate("cute"), List(x)))
+    result = execute(animals, Put(Evaluation(Predicate("very"), List(z)), query))
+    assert members(result) == {Evaluation(Predicate("very"), List(Evaluation(Predicate("cute"), List(C(n)))))
+                               for n in ("cat", "dog")}
+
+
+def test_quote_at_the_top_of_execute_is_kept(space: AtomSpace) -> None:
+    x = Variable("$x")
+    quoted = atomtrig.Quote(Get(Inheritance(x, C("pet"))))
+    assert execute(space, quoted) is quoted
+
+
+def test_concurrent_queries_and_writes(animals: AtomSpace) -> None:
+    import threading
+
+    x = Variable("$x")
+    get = Get(Inheritance(x, C("pet")))
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        try:
+            with animals:  # the current AtomSpace is per thread
+                for i in range(30):
+                    assert members(execute(animals, get)) >= {C("cat"), C("dog")}
+                    execute(animals, Put(State(Anchor(f"slot{k}"), x), N(i)))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for k in range(4):
+        assert execute(animals, Get(State(Anchor(f"slot{k}"), x))) is SetLink(N(29))
