@@ -268,11 +268,11 @@ def _list(args: argparse.Namespace, console: Console, argv: Sequence[str] | None
 
 
 def _import(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
-    import atomtrig
     from atomtrig.pipeline.store import import_run_log
+    from atomtrig.space import AtomSpace
 
     log = find_log(args.run_id, args.logs)
-    space = atomtrig.AtomSpace.open(args.into)
+    space = AtomSpace.open(args.into)
     try:
         before = len(space)
         import_run_log(space, log, _passed_for(log))

@@ -156,7 +156,7 @@ def _cycle_text(graph: rx.PyDiGraph, edges: Sequence[tuple[int, int]], prefix: l
 def _cycle_from_root(graph: rx.PyDiGraph, root: int, edges: list[tuple[int, int]]) -> str:
     """The cycle as a path from ``root``: the shortest way in, then once round the cycle from
     the node where the way in meets it (``A -> B -> D -> B``)."""
-    paths = rx.digraph_dijkstra_shortest_paths(graph, root)
+    paths = rx.digraph_dijkstra_shortest_paths(graph, root)  # type: ignore[call-arg]
     def way_in(node: int) -> list[int]:
         return [root] if node == root else list(paths[node]) if node in paths else [node]
     members = [source for source, _ in edges]

@@ -17,6 +17,8 @@ from __future__ import annotations
 import difflib
 import importlib
 import inspect
+from types import ModuleType
+from typing import cast
 from importlib.metadata import EntryPoint, entry_points
 
 from atomtrig.pipeline.errors import PipelineNotFoundError
@@ -64,7 +66,7 @@ def load_pipeline(ref: str) -> type[Pipeline]:
     if ref in registry:
         return _check(registry[ref].load(), f"registered pipeline {ref!r}")
     try:
-        module = _import(ref, ref)
+        module = cast(ModuleType, _import(ref, ref))
     except PipelineNotFoundError:
         known = sorted(registry)
         close = difflib.get_close_matches(ref, known, n=3)

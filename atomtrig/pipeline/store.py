@@ -107,14 +107,14 @@ def store_pipeline(space: AtomSpace, pipeline: Pipeline, dag: Dag) -> Node:
             pair = space.add_link("ListLink", [stage_node, _stage_node(space, name, input_name)])
             wanted_inputs.add(space.add_link("EvaluationLink", [predicate, pair]))
     for member in node.incoming_by_type("MemberLink"):
-        stage_node = member.out[0]
-        if member in wanted_members or stage_node.type is not STAGE_NODE:
+        old_stage = member.out[0]
+        if member in wanted_members or old_stage.type is not STAGE_NODE:
             continue
-        space.remove(stage_node, recursive=True)
+        space.remove(old_stage, recursive=True)
     for member in wanted_members:
-        stage_node = member.out[0]
-        for pair in stage_node.incoming_by_type("ListLink"):
-            if pair.out[0] is not stage_node:
+        kept = member.out[0]
+        for pair in kept.incoming_by_type("ListLink"):
+            if pair.out[0] is not kept:
                 continue
             for link in pair.incoming_by_type("EvaluationLink"):
                 if link.out[0] is predicate and link not in wanted_inputs:
