@@ -488,3 +488,11 @@ def test_concurrent_queries_and_writes(animals: AtomSpace) -> None:
     assert errors == []
     for k in range(4):
         assert execute(animals, Get(State(Anchor(f"slot{k}"), x))) is SetLink(N(29))
+
+
+def test_defined_predicate_as_a_virtual_clause(animals: AtomSpace) -> None:
+    x, y = Variable("$x"), Variable("$y")
+    atomtrig.Define(atomtrig.DefinedPredicate("is-pet"), Lambda(y, Satisfaction(VariableList(), Inheritance(y, C("pet")))))
+    pets = execute(animals, Get(And(Inheritance(x, C("animal")),
+                                    Evaluation(atomtrig.DefinedPredicate("is-pet"), List(x)))))
+    assert members(pets) == {C("cat"), C("dog")}
