@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from atomtrig.core.types import AtomType
 
 Row = list[Any]
+_NOTHING: frozenset[int] = frozenset()
 Holds = Callable[[Mapping[Any, Any]], bool]
 # A compiled step: fn(space, row, results, candidates or None); grounds its slots in ``row``
 # for each fitting candidate and calls the next step (the last appends a copy of ``row``).
@@ -352,16 +353,26 @@ class JoinPlan:
         if len(alt.components) != 1 or alt.virtual or alt.absent:
             return None
         base: Row = [None] * len(self.slot_vars)
-        for v, value in start.items():
-            slot = self.slot_of.get(v)
-            if slot is not None:
-                base[slot] = value
-        bound = frozenset(i for i, v in enumerate(base) if v is not None)
+        if start:
+            for v, value in start.items():
+                slot = self.slot_of.get(v)
+                if slot is not None:
+                    base[slot] = value
+            bound = frozenset(i for i, v in enumerate(base) if v is not None)
+        else:
+            bound = _NOTHING
         indices = alt.components[0]
         if len(indices) == 1:
             first = indices[0]
         else:
-            first = min(indices, key=lambda i: self._first_estimate(space, i, base, bound))
+            first = indices[0]
+            least = -1
+            for i in indices:
+                size = self.steps(i, bound, (i,))[0].estimate(space, base)
+                if least < 0 or size < least:
+                    first, least = i, size
+                    if size == 0:
+                        return []
         results: list[dict[Atom, Any]] = []
         self.steps(first, bound, indices, True)[0].fn(space, base, results, None)  # type: ignore[misc]
         return results
@@ -397,6 +408,8 @@ def _compile_step(
     ``finish(row)`` to the results), specialised on the step's shape."""
     t = step.type
     positions = step.positions
+    if step.closed and not step.unordered:
+        return _closed(step, following, own, finish)
     if step.arity == 2 and not step.closed:
         (c0, w0, k0, chk0), (c1, w1, k1, chk1) = positions
         known0, known1 = c0 or k0, c1 or k1
@@ -525,6 +538,46 @@ def _free_free(
                 following(space, row, results, None)
         row[s0] = None
         row[s1] = None
+
+    return fn
+
+
+def _closed(
+    step: Step, following: StepFn | None, own: frozenset[Atom], finish: Callable[[Row], Any]
+) -> StepFn:
+    """Every position known (an ordered link): one lookup of the link in the store's table
+    for its type (the core keeps one dict per type keyed by outgoing tuple), or, anchored, a
+    check of the anchor."""
+    t = step.type
+    parts = tuple((is_const, what) for is_const, what, _, _ in step.positions)
+    if len(parts) == 2:
+        (c0, w0), (c1, w1) = parts
+
+        def build(row: Row) -> tuple[Atom, ...]:
+            return (w0 if c0 else row[w0], w1 if c1 else row[w1])
+
+    else:
+
+        def build(row: Row) -> tuple[Atom, ...]:
+            return tuple(what if is_const else row[what] for is_const, what in parts)
+
+    def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
+        out = build(row)
+        if cands is None:
+            tables = getattr(space, "_tables", None)
+            if tables is not None:
+                table = tables.get(t)
+                link = table.get(out) if table else None
+            else:
+                link = space.get_link(t, out)
+            if link is None or link in own:
+                return
+        elif not any(c.type is t and c.out == out and c not in own for c in cands):
+            return
+        if following is None:
+            results.append(finish(row))
+        else:
+            following(space, row, results, None)
 
     return fn
 

@@ -36,7 +36,7 @@ from itertools import product
 from typing import TYPE_CHECKING, Any, Union
 
 from atomtrig.query.errors import PatternError
-from atomtrig.query.joins import JoinPlan, is_plain
+from atomtrig.query.joins import JoinPlan, bucket, is_plain
 from atomtrig.query.pattern import (
     CHOOSE,
     CONST,
@@ -147,7 +147,7 @@ def match_compiled(
     results: list[Grounding] = []
     seen: set[tuple[object, ...]] = set()
     for alt in pattern.alternatives:
-        missing = [v for v in variables if v not in alt.groundable and v not in start]
+        missing = [v for v in alt.ungroundable if v not in start] if alt.ungroundable else None
         if missing:
             raise PatternError(
                 f"variable {missing[0].short()} appears in no clause that can ground it "
@@ -240,13 +240,13 @@ def _run_join(
 # -- the one-clause fast path ---------------------------------------------------------------
 def _fast(pattern: Pattern, limit: int | None) -> list[Grounding]:
     link_type, arity, consts, variables = pattern.fast  # type: ignore[misc]
-    best: list[Atom] | None = None
+    best: Any = None
     for _, atom in consts:
-        bucket = atom.incoming_by_type(link_type)
-        if not bucket:
+        found = bucket(atom, link_type)
+        if not found:
             return []
-        if best is None or len(bucket) < len(best):
-            best = bucket
+        if best is None or len(found) < len(best):
+            best = found
     own = pattern.own
     specs = pattern.specs
     results: list[Grounding] = []
@@ -254,19 +254,20 @@ def _fast(pattern: Pattern, limit: int | None) -> list[Grounding]:
         ((cpos, catom),) = consts
         ((vpos, var),) = variables
         check = specs[var].check
-        for link in best:  # type: ignore[arg-type]
+        append = results.append
+        for link in tuple(best):
             out = link.out
-            if len(out) != arity or out[cpos] is not catom:
+            if len(out) != arity or out[cpos] is not catom or link.type is not link_type:
                 continue
             value = out[vpos]
             if value in own or link in own or (check is not None and not check(value)):
                 continue
-            results.append({var: value})
+            append({var: value})
         if limit is not None:
             del results[limit:]
         return results
     seen: set[tuple[Atom, ...]] = set()
-    for link in best:  # type: ignore[arg-type]
+    for link in tuple(best):
         grounding = _fast_one(pattern, link)
         if grounding is not None:
             key = tuple(grounding.values())

@@ -184,6 +184,7 @@ class Alternative:
     components: list[tuple[int, ...]] = field(default_factory=list)
     groundable: frozenset[Atom] = frozenset()
     group_vars: tuple[Atom, ...] = ()
+    ungroundable: tuple[Atom, ...] = ()  # the pattern's variables no clause here grounds
     join: Any = None  # a joins.JoinPlan when every clause is plain (set by the matcher)
 
 
@@ -363,6 +364,8 @@ def _compile(scope: Atom | None, declaration: Atom | None, body: Atom) -> Patter
             for item in alt.always:
                 local |= item.vars
         variables = tuple(v for v in variables if v in groundable or v not in local)
+    for alt in alternatives:
+        alt.ungroundable = tuple(v for v in variables if v not in alt.groundable)
     own = _own_atoms(scope if scope is not None else body, declaration, var_set)
     pattern = Pattern(scope, declaration, body, variables, specs, alternatives, own)
     pattern.fast = _fast_path(pattern)
