@@ -31,6 +31,7 @@ from atomtrig.core.variables import free_variables
 from atomtrig.triggers.errors import TriggerDefinitionError, TriggerOptionError
 from atomtrig.triggers.firing import Firing
 from atomtrig.triggers.options import OPTION_KEYS, read_options
+from atomtrig.triggers.runner import _local as _thread_state
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
@@ -89,7 +90,14 @@ class Dispatcher:
             atom = ev.atom
             if kind is _INCOMING:
                 link = ev.link
-                if _TRIGGER_LINK in link.type.ancestors or _is_open(link):  # type: ignore[union-attr]
+                if _TRIGGER_LINK in link.type.ancestors:  # type: ignore[union-attr]
+                    continue
+                open_link = False
+                for member in link.out:  # type: ignore[union-attr]
+                    if member.out or _VARIABLE in member.type.ancestors:
+                        open_link = _is_open(link)  # type: ignore[arg-type]
+                        break
+                if open_link:
                     continue
                 watchers = by_atom.get(atom)
                 if watchers is not None and watchers.relationship:
@@ -154,7 +162,7 @@ class Dispatcher:
             return
         engine = self.engine
         seq = next(engine._seq)
-        chain = self.runner.chain()
+        chain = _thread_state.chain
         submit = self.runner.submit
         epoch = engine.epoch
         for trigger in triggers:

@@ -27,7 +27,7 @@ Only the top atom of each rewrite term is revised; links built inside it are jus
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.atomspace import canonical_order
@@ -161,3 +161,36 @@ def instantiate_revising(space: AtomSpace, template: Atom, grounding: Mapping[At
             return space.add_link(t, key, tv=produced or ONE_OBSERVATION)
         space.set_tv(existing, revise(existing.tv, produced))
     return existing
+
+
+def make_reviser(space: AtomSpace, template: Atom) -> Callable[[Mapping[Atom, Any]], Any]:
+    """:func:`instantiate_revising` for one template, with what can be worked out once worked
+    out once (a trigger compiles its rewrites with this)."""
+    simple = _simple_children(template)
+    if simple is None:
+        return lambda grounding: instantiate_revising(space, template, grounding)
+    t = template.type
+    tv = template._tv
+    produced = None if tv is DEFAULT_TV or tv == DEFAULT_TV else tv
+    first_tv = produced or ONE_OBSERVATION
+    unordered = t.unordered and len(simple) > 1
+    tables = space._tables
+    add_link = space.add_link
+
+    def revise_simple(grounding: Mapping[Atom, Any]) -> Any:
+        get = grounding.get
+        key = tuple([get(c, c) for c in simple])
+        for c in key:
+            if c._space is not space:
+                return instantiate_revising(space, template, grounding)
+        if unordered:
+            key = canonical_order(key)
+        with _revision_lock:
+            table = tables.get(t)
+            existing = table.get(key) if table else None
+            if existing is None:
+                return add_link(t, key, tv=first_tv)
+            space.set_tv(existing, revise(existing._tv, produced))
+        return existing
+
+    return revise_simple

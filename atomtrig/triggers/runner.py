@@ -40,7 +40,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("atomtrig.triggers")
 
-_local = threading.local()
+class _ThreadState(threading.local):
+    """What the runner keeps per thread (class attributes are the defaults)."""
+
+    chain: tuple[Firing, ...] = ()
+    firing: Firing | None = None
+    nesting = 0
+    deferred: deque[tuple[Trigger, Firing]] | None = None
+    draining = False
+    worker = False
+
+
+_local = _ThreadState()
 _WALL_OFFSET = time.time() - time.perf_counter()
 SYNC_NESTING = 8
 """How many sync targets may run nested inside one another on one thread's stack."""
@@ -53,7 +64,7 @@ def current_firing() -> Firing | None:
     A grounded schema run by a trigger uses it to see what fired it:
     ``current_firing().event.link`` is the new link of a RelationshipTriggerLink.
     """
-    return getattr(_local, "firing", None)
+    return _local.firing
 
 
 class Runner:
@@ -87,8 +98,8 @@ class Runner:
         self.journal.record(firing)
         if trigger.options.mode == "async":
             self._enqueue(trigger, firing)
-        elif getattr(_local, "nesting", 0) >= SYNC_NESTING:
-            deferred = getattr(_local, "deferred", None)
+        elif _local.nesting >= SYNC_NESTING:
+            deferred = _local.deferred
             if deferred is None:
                 deferred = _local.deferred = deque()
             deferred.append((trigger, firing))
@@ -97,7 +108,7 @@ class Runner:
 
     def chain(self) -> tuple[Firing, ...]:
         """The cascade chain of the firing running in this thread (empty outside targets)."""
-        return getattr(_local, "chain", ())
+        return _local.chain
 
     def _cascade_problem(self, trigger: Trigger, firing: Firing) -> str | None:
         limit = trigger.options.max_depth or self.max_depth
@@ -120,12 +131,13 @@ class Runner:
     # -- running -----------------------------------------------------------------------------
     def run(self, trigger: Trigger, firing: Firing) -> None:
         """Run one firing now, in this thread, recording its outcome."""
-        nesting = getattr(_local, "nesting", 0)
-        _local.nesting = nesting + 1
-        previous_chain = getattr(_local, "chain", ())
-        previous_firing = getattr(_local, "firing", None)
-        _local.chain = firing.chain + (firing,)
-        _local.firing = firing
+        local = _local
+        nesting = local.nesting
+        local.nesting = nesting + 1
+        previous_chain = local.chain
+        previous_firing = local.firing
+        local.chain = firing.chain + (firing,)
+        local.firing = firing
         t0 = time.perf_counter()
         error: str | None = None
         journal = self.journal
@@ -148,11 +160,11 @@ class Runner:
             logger.error("trigger target failed: %s: %s", firing.describe(), error)
             logger.debug("traceback of the failed target of %s", firing.describe(), exc_info=True)
         finally:
-            _local.chain = previous_chain
-            _local.firing = previous_firing
-            _local.nesting = nesting
+            local.chain = previous_chain
+            local.firing = previous_firing
+            local.nesting = nesting
         trigger.stats.ran(time.perf_counter() - t0, error, t0 + _WALL_OFFSET)
-        if nesting == 0 and getattr(_local, "deferred", None) and not getattr(_local, "draining", False):
+        if nesting == 0 and local.deferred and not local.draining:
             self._run_deferred()
 
     def _run_deferred(self) -> None:
@@ -229,7 +241,7 @@ class Runner:
 
     def wait(self, timeout: float | None = None) -> bool:
         """Block until every queued firing has run; False if ``timeout`` seconds passed first."""
-        if getattr(_local, "worker", False) and getattr(_local, "firing", None) is not None:
+        if _local.worker and _local.firing is not None:
             raise TriggerError(
                 "wait_for_triggers() was called from an asynchronous trigger's target; it would "
                 "wait for itself. Make that trigger synchronous or do not wait inside it"

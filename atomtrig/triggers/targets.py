@@ -45,7 +45,7 @@ from atomtrig.query.matcher import match_compiled
 from atomtrig.query.pattern import compile_body, compile_pattern
 from atomtrig.triggers.equivalence import equivalent_schemas
 from atomtrig.triggers.errors import TriggerTargetError
-from atomtrig.triggers.revision import instantiate_revising
+from atomtrig.triggers.revision import make_reviser
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
@@ -157,6 +157,8 @@ def _pattern_plan(
     if variable is not None and allowed is not None and variable not in allowed:
         variable = None  # bound by an inner scope only: nothing to pre-bind
 
+    revisers = tuple(make_reviser(space, template) for template in rewrites)
+
     def matched(firing: Firing) -> None:
         ev = firing.event
         anchor = ev.link if anchored and ev is not None else None
@@ -166,8 +168,8 @@ def _pattern_plan(
             return
         if engine.revision:
             for grounding in groundings:
-                for template in rewrites:
-                    instantiate_revising(space, template, grounding)
+                for reviser in revisers:
+                    reviser(grounding)
         else:
             for grounding in groundings:
                 for template in rewrites:
