@@ -61,6 +61,7 @@ def sym(name: str) -> Symbol:
     """The symbol named ``name``."""
     found = _SYMBOLS.get(name)
     if found is None:
+        name = str.__str__(name)  # a plain str, not the reader's token
         found = _SYMBOLS.setdefault(name, Symbol(name))
     return found
 

@@ -5,7 +5,7 @@
 demo.scm:2:5: syntax error: expected ')'
   (Concept "a"
       ^
-expected one of: ')'
+expected ')'
 """
 
 from __future__ import annotations
@@ -45,11 +45,17 @@ TERMINAL_WORDS = {
 }
 
 
+DATUM_TERMINALS = frozenset(
+    {"NODE", "TV", "STRING", "ATOM", "CHAR", "QUOTE", "QUASIQUOTE", "UNQUOTE", "UNQUOTE_SPLICING",
+     "HEAD", "LPAR"}
+)
+
+
 class AtomeseError(AtomtrigError):
     """Base class of the errors of Atomese scripts."""
 
 
-class AtomeseSyntaxError(AtomeseError, SyntaxError):
+class AtomeseSyntaxError(AtomeseError):
     """Text that is not Atomese. Its message gives ``file:line:column``, the offending line
     with a caret under the column, and what was expected there."""
 
@@ -73,8 +79,13 @@ class AtomeseSyntaxError(AtomeseError, SyntaxError):
         if self.line_text:
             text += f"\n  {self.line_text}\n  {' ' * (self.location.column - 1)}^"
         if self.expected:
-            words = sorted({TERMINAL_WORDS.get(e, e) for e in self.expected})
-            text += "\nexpected one of: " + ", ".join(words)
+            expected = set(self.expected)
+            words = []
+            if DATUM_TERMINALS <= expected:
+                expected -= DATUM_TERMINALS
+                words.append("a datum (a list, string, number or symbol)")
+            words = sorted({TERMINAL_WORDS.get(e, e) for e in expected}) + words
+            text += "\nexpected " + ("one of: " if len(words) > 1 else "") + ", ".join(words)
         return text
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -44,7 +45,10 @@ from atomtrig.core.types import AtomType, types
 
 __all__ = ["Environment", "Interpreter", "Procedure", "TypeConstructor"]
 
+# Non-tail recursion in scripts nests Python calls; give it room (tail calls use none).
 _MIN_RECURSION_LIMIT = 10000
+if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
+    sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
 
 
 class Environment:
@@ -156,8 +160,6 @@ class Interpreter:
             DEFINE_MODULE: lambda x, env: UNSPECIFIED,
         }
         install(self)
-        if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
-            sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
 
     # -- output ------------------------------------------------------------------------------
     @property
@@ -176,8 +178,14 @@ class Interpreter:
         """Read all of ``text`` (a syntax error anywhere stops before anything runs), then
         evaluate its forms in order; returns the value of the last one."""
         value: Any = UNSPECIFIED
-        for form in read(text, filename):
-            value = self.eval(form, self.global_env)
+        forms = read(text, filename)
+        running = _running_stack()
+        running.append(self)
+        try:
+            for form in forms:
+                value = self.eval(form, self.global_env)
+        finally:
+            running.pop()
         return value
 
     def run_file(self, path: str | Path) -> Any:
@@ -570,6 +578,22 @@ class Interpreter:
 
 _VALUE = object()
 _TAIL = object()
+_RUNNING = threading.local()
+
+
+def _running_stack() -> list[Interpreter]:
+    stack = getattr(_RUNNING, "stack", None)
+    if stack is None:
+        stack = _RUNNING.stack = []
+    return stack  # type: ignore[no-any-return]
+
+
+def running_interpreter(space: Any) -> Interpreter | None:
+    """The innermost interpreter running in this thread on ``space``, if any."""
+    for interp in reversed(_running_stack()):
+        if interp.space is space:
+            return interp
+    return None
 
 
 def _dotted(datum: Any) -> Any:

@@ -107,8 +107,9 @@ class RegexLexer(Lexer):
         alternatives = "|".join(
             f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in terminals if t.name not in ignore
         )
-        self.skip = re.compile(f"(?:{skip})*")
-        self.regex = re.compile(f"(?:{skip})*(?:{alternatives})")
+        # Atomic, so that a failed token match cannot backtrack into a comment and read its tail.
+        self.skip = re.compile(f"(?>(?:{skip})*)")
+        self.regex = re.compile(f"(?>(?:{skip})*)(?:{alternatives})")
 
     def lex(self, text: Any) -> Iterator[Token]:  # type: ignore[override]
         src: Source = getattr(_SOURCE, "source", None) or Source(text)
@@ -188,7 +189,17 @@ def _parse_error(src: Source, err: UnexpectedToken) -> AtomeseSyntaxError:
     if token.type == "$END":
         pos = len(src.text.rstrip())
         loc = src.location(pos)
-        if "RPAR" in expected:
+        opened = [
+            t for t in getattr(getattr(err, "state", None), "value_stack", ())
+            if isinstance(t, Token) and t.type in ("HEAD", "LPAR")
+        ]
+        if opened:
+            where = src.location(opened[-1].start_pos)
+            message = (
+                f"end of text inside the list opened at line {where.line}, column "
+                f"{where.column}: a ')' is missing"
+            )
+        elif "RPAR" in expected:
             message = "end of text inside a list: a ')' is missing"
         else:
             message = "unexpected end of text"

@@ -30,7 +30,7 @@ from atomtrig.atomese.builder import (
     build_form,
     make_truth_value,
 )
-from atomtrig.atomese.data import Source, Symbol, decode_string, parse_bare
+from atomtrig.atomese.data import Source, Symbol, decode_string, parse_bare, to_write
 from atomtrig.atomese.errors import AtomeseLoadError
 from atomtrig.core.errors import AtomtrigError
 from atomtrig.atomese.grammar import FastToken, parse_with
@@ -131,20 +131,11 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         name = head.value[1:].lstrip()
         args = children[1] if len(children) == 3 else []
         plain = True
-        node = self._node
-        for i, c in enumerate(args):
+        for c in args:
             cls = c.__class__
-            if cls is FastToken:
-                if c.type == "NODE":
-                    try:
-                        args[i] = node(c)
-                    except (AtomtrigError, ValueError) as err:
-                        raise self._error(c.start_pos, str(err)) from None
-                    continue
-                args[i] = c = self._value(c)
-                cls = c.__class__
             if cls is not Node and cls is not Link:
                 plain = False
+                break
         link_type = self._link_types.get(name)
         try:
             if link_type is not None:
@@ -188,21 +179,30 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         raise self._error(mark.start_pos, "a plain atom dump can only quote type names")
 
     def items(self, children: list[Any]) -> list[Any]:
+        # Tokens become atoms, truth values, strings and numbers as soon as they are read, so
+        # a top-level node is in the store before the parser goes on.
+        c = children[-1]
+        if c.__class__ is FastToken:
+            if c.type == "NODE":
+                try:
+                    c = self._node(c)
+                except (AtomtrigError, ValueError) as err:
+                    raise self._error(c.start_pos, str(err)) from None
+            else:
+                c = self._value(c)
         if len(children) == 1:
-            return children
-        children[0].append(children[1])
-        return children[0]  # type: ignore[no-any-return]
+            return [c]
+        acc: list[Any] = children[0]
+        acc.append(c)
+        return acc
 
     def start(self, children: list[Any]) -> int:
         count = 0
         for c in children[0] if children else ():
-            if c.__class__ is FastToken:
-                if c.type == "NODE":
-                    self._value(c)
-                else:
-                    raise self._error(
-                        c.start_pos, f"a plain atom dump cannot hold a bare {c.value!r} here"
-                    )
+            if c is not None and not isinstance(c, Atom):
+                raise AtomFormError(
+                    f"a plain atom dump holds atoms at its top level, not {to_write(c)}"
+                )
             count += 1
         return count
 

@@ -1,9 +1,10 @@
 """``scm:`` grounded procedures: ``(GroundedSchema "scm: my-proc")`` calls the Scheme procedure
 ``my-proc`` defined by the script, as in the classic AtomSpace.
 
-The procedure is looked up when it is called, in the interpreter of the AtomSpace that is
-current during the call (the query layer makes the executing space current), so each space's
-scripts see their own definitions. Only procedures a script defined (or the built-in ones) can
+The procedure is looked up when it is called: in the interpreter running a script on the
+AtomSpace that is current during the call (the query layer makes the executing space current),
+else in that space's own interpreter (``space.eval_atomese``), so each space's scripts see their
+own definitions. Only procedures a script defined (or the built-in ones) can
 be named; no text is ever evaluated as code.
 
 >>> import atomtrig
@@ -36,9 +37,11 @@ def scheme_resolver(name: str, node: Any) -> Callable[..., Any] | None:
 
     def call_scheme(*args: Any) -> Any:
         from atomtrig.atomese import interpreter_for
+        from atomtrig.atomese.evaluator import running_interpreter
         from atomtrig.core.context import current_atomspace
 
-        interp = interpreter_for(current_atomspace())
+        space = current_atomspace()
+        interp = running_interpreter(space) or interpreter_for(space)
         proc = interp.global_env.vars.get(key)
         if proc is None:
             raise AtomeseRuntimeError(
