@@ -356,3 +356,21 @@ def test_load_cases_errors(tmp_path: Path) -> None:
     dup.write_text('[{"id": 1}, {"id": 1}]')
     with pytest.raises(CaseError, match=r"dup\.json: duplicate id 1"):
         load_cases(dup)
+
+
+def test_a_dag_stage_cancelled_from_inside_counts_as_its_failure() -> None:
+    def stages() -> list[dict[str, Any]]:
+        async def a(context: dict[str, Any]) -> str:
+            return "a"
+
+        async def b(context: dict[str, Any]) -> str:
+            raise asyncio.CancelledError()
+
+        return [{"name": "A", "function": a, "inputs": []}, {"name": "B", "function": b, "inputs": ["A"]},
+                {"name": "C", "function": a, "inputs": ["A"]}, {"name": "D", "function": a, "inputs": ["B", "C"]}]
+
+    result = run_pipeline(make(stages), [{"id": 1}])["results"][0]
+    assert result["succeeded"] is False
+    assert result["metadata"]["exception"]["stage"] == "B"
+    assert result["metadata"]["exception"]["type"] == "CancelledError"
+    assert "D" not in result["stages"]

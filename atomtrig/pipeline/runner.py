@@ -114,7 +114,11 @@ async def _run_graph(dag: Dag, context: dict[str, Any]) -> None:
         for task in done:
             stage, began = running.pop(task)
             timings[stage.name] = {"start": began, "end": end, "elapsed": end - began}
-            error = task.exception()
+            error = (
+                asyncio.CancelledError(f"stage {stage.name!r} was cancelled")
+                if task.cancelled()
+                else task.exception()
+            )
             if error is not None:
                 failed.append((stage, error))
                 continue
