@@ -143,7 +143,7 @@ class _Builder:
 
     # -- pass 1: variable type restrictions ------------------------------------------------------
     def collect(self, block: Tree) -> None:
-        line = block.children[0]
+        line: Any = block.children[0]
         if line.data == "typed":
             type_token, value = line.children[0], line.children[1]
             if (value is not None and value.children[0].type == "VAR"
@@ -185,8 +185,8 @@ class _Builder:
             return space.add_link("VariableList", [typed(c) for c in declaration.out])
         return declaration
 
-    def build(self, block: Tree) -> Atom:
-        line = block.children[0]
+    def build(self, block: Tree) -> Any:
+        line: Any = block.children[0]
         children = [c for c in block.children[1:] if isinstance(c, Tree)]
         space = self.space
         if line.data == "reference":

@@ -159,10 +159,10 @@ class Registry:
                 else:
                     source = trigger.source
                     assert source is not None
-                    watchers = self.by_atom.get(source)
-                    if watchers is not None:
-                        watchers.discard(trigger)
-                        if not watchers.mask():
+                    own = self.by_atom.get(source)
+                    if own is not None:
+                        own.discard(trigger)
+                        if not own.mask():
                             del self.by_atom[source]
                     self._set_atom_mask(source, self._atom_mask(source))
             return trigger

@@ -124,6 +124,13 @@ class Scheduler:
         if not isinstance(self.clock, ManualClock):
             self._ensure_thread()
 
+    def reschedule(self, trigger: Trigger, due: float) -> None:
+        """Make ``trigger``'s next run come due at ``due`` (seconds on this scheduler's clock);
+        the durable store uses it to restore a saved due time."""
+        with self._cond:
+            self._push(trigger, due)
+            self._cond.notify_all()
+
     def cancel(self, trigger: Trigger) -> None:
         """Forget ``trigger``'s pending runs (its heap entry is skipped when popped)."""
         with self._cond:

@@ -240,7 +240,7 @@ def _replace_wildcards(target: Atom, declaration: Atom | None, implication: Atom
     def walk(atom: Atom) -> Atom:
         if atom.type is ANY:
             counter[0] += 1
-            v = space.add_node(VARIABLE, f"$any#{counter[0]}@{id(target):x}")
+            v = space.add_node(VARIABLE, f"$any-wildcard-{counter[0]}")
             fresh.append(v)
             return v
         if not atom.out:
@@ -256,7 +256,8 @@ def _replace_wildcards(target: Atom, declaration: Atom | None, implication: Atom
     if declaration is not None:
         items = list(declaration.out) if declaration.type is VARIABLE_LIST else [declaration]
         declaration = space.add_link(VARIABLE_LIST, items + fresh)
-    # The rewritten rule is kept as the link the matcher compiles (not as a new fact).
+    # The matcher compiles atoms of the store, so the rule with its wildcards replaced is added
+    # to the store (an open ImplicationLink next to the original; the README says so).
     return declaration, space.add_link(IMPLICATION, [new_antecedent, consequent])
 
 
