@@ -199,12 +199,12 @@ class _Builder:
             return atom
         if line.data == "variables":
             names = [str(t) for t in line.children if isinstance(t, Token) and t.type == "VAR"]
-            label = next((t for t in line.children if isinstance(t, Token) and t.type == "LABEL"), None)
+            var_label = next((t for t in line.children if isinstance(t, Token) and t.type == "LABEL"), None)
             if children:
                 raise self.error(line.children[0], "a variable cannot have atoms under it")
             variables = [space.add_node("Variable", n) for n in names]
             atom = variables[0] if len(variables) == 1 else space.add_link("VariableList", variables)
-            self._label(label, atom)
+            self._label(var_label, atom)
             return atom
         type_token, value, label, tv_token, _ = line.children
         t = self._type(type_token)
