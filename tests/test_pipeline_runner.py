@@ -374,3 +374,60 @@ def test_a_dag_stage_cancelled_from_inside_counts_as_its_failure() -> None:
     assert result["metadata"]["exception"]["stage"] == "B"
     assert result["metadata"]["exception"]["type"] == "CancelledError"
     assert "D" not in result["stages"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def dags_with_a_failure(draw: Any) -> tuple[list[tuple[str, list[str]]], str | None, dict[str, int]]:
+    n = draw(st.integers(min_value=1, max_value=9))
+    names = [f"s{i}" for i in range(n)]
+    shape = [(name, draw(st.lists(st.sampled_from(names[:i]), unique=True, max_size=3)) if i else [])
+             for i, name in enumerate(names)]
+    failing = draw(st.none() | st.sampled_from(names))
+    yields = {name: draw(st.integers(min_value=0, max_value=3)) for name in names}
+    return shape, failing, yields
+
+
+@settings(max_examples=40, deadline=None)
+@given(dags_with_a_failure())
+def test_random_dags_respect_inputs_and_stop_at_a_failure(
+    spec: tuple[list[tuple[str, list[str]]], str | None, dict[str, int]]
+) -> None:
+    shape, failing, yields = spec
+
+    def stages() -> list[dict[str, Any]]:
+        def stage(name: str, inputs: list[str]) -> Any:
+            async def run(context: dict[str, Any]) -> str:
+                assert all(i in context["stages"] for i in inputs)  # inputs are done first
+                for _ in range(yields[name]):
+                    await asyncio.sleep(0)
+                if name == failing:
+                    raise RuntimeError(name)
+                return name
+
+            return run
+
+        return [{"name": n, "function": stage(n, i), "inputs": i} for n, i in shape]
+
+    result = run_pipeline(make(stages), [{"id": 1}])["results"][0]
+    inputs = dict(shape)
+    done = set(result["stages"])
+    timings = result["metadata"]["stages"]
+    for name in done:
+        assert set(inputs[name]) <= done
+        for i in inputs[name]:
+            assert timings[name]["start"] >= timings[i]["end"]
+    if failing is None:
+        assert result["succeeded"] and done == set(inputs)
+    else:
+        assert not result["succeeded"]
+        assert result["metadata"]["exception"]["stage"] == failing
+        assert failing not in done
+
+        def depends_on_failing(name: str) -> bool:
+            return name == failing or any(depends_on_failing(i) for i in inputs[name])
+
+        assert not any(depends_on_failing(name) for name in done)

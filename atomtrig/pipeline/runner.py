@@ -86,34 +86,37 @@ def _check_result(stage: str, value: Any) -> None:
 
 
 async def _call(stage: Stage, context: dict[str, Any]) -> Any:
-    value = stage.function(context)
-    if inspect.isawaitable(value):
-        value = await value
-    _check_result(stage.name, value)
-    return value
+    # A DAG stage as a task: it times itself, so the times are when it really ran.
+    start = time.time()
+    try:
+        value = stage.function(context)
+        if inspect.isawaitable(value):
+            value = await value
+        _check_result(stage.name, value)
+        return value
+    finally:
+        end = time.time()
+        context["metadata"]["stages"][stage.name] = {"start": start, "end": end, "elapsed": end - start}
 
 
 async def _run_graph(dag: Dag, context: dict[str, Any]) -> None:
     results = context["stages"]
     metadata = context["metadata"]
-    timings = metadata["stages"]
     waiting = {s.name: len(s.inputs) for s in dag.stages}
     by_name = {s.name: s for s in dag.stages}
-    running: dict[asyncio.Task[Any], tuple[Stage, float]] = {}
+    running: dict[asyncio.Task[Any], Stage] = {}
 
     def start(stage: Stage) -> None:
-        running[asyncio.ensure_future(_call(stage, context))] = (stage, time.time())
+        running[asyncio.ensure_future(_call(stage, context))] = stage
 
     for name in dag.roots:
         start(by_name[name])
     while running:
         done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        end = time.time()
         failed: list[tuple[Stage, BaseException]] = []
         ready: list[Stage] = []
         for task in done:
-            stage, began = running.pop(task)
-            timings[stage.name] = {"start": began, "end": end, "elapsed": end - began}
+            stage = running.pop(task)
             error = (
                 asyncio.CancelledError(f"stage {stage.name!r} was cancelled")
                 if task.cancelled()
@@ -138,9 +141,7 @@ async def _run_graph(dag: Dag, context: dict[str, Any]) -> None:
                 for task in running:
                     task.cancel()
                 await asyncio.gather(*running, return_exceptions=True)
-                metadata["cancelled"] = sorted(
-                    (s.name for s, _ in running.values()), key=lambda n: position[n]
-                )
+                metadata["cancelled"] = sorted((s.name for s in running.values()), key=lambda n: position[n])
             return
         for stage in sorted(ready, key=lambda s: dag.rank[s.name]):
             start(stage)
