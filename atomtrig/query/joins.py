@@ -96,11 +96,11 @@ class Step:
     def __init__(self, clause: Clause, slot_of: dict[Atom, int], bound: set[int]) -> None:
         term = clause.term
         self.clause = clause
-        self.type = term.type
+        self.type: Any = term.type
         self.arity = len(term.children)
         self.unordered = term.kind == UNORDERED
         # Per position: (is_const, const atom or slot, known before this step, check).
-        positions = []
+        positions: list[tuple[bool, Any, bool, Any]] = []
         hook_consts: list[Atom] = []
         hook_slots: list[int] = []
         for child in term.children:

@@ -135,7 +135,7 @@ def match_compiled(
                     "which the pattern does not declare"
                 )
             if spec.is_glob:
-                run = tuple(value) if not hasattr(value, "type") else (value,)  # type: ignore[arg-type]
+                run: tuple[Atom, ...] = tuple(value) if not hasattr(value, "type") else (value,)  # type: ignore[arg-type,assignment]
                 if not spec.accepts_run(run):
                     return []
                 start[variable] = run
@@ -266,7 +266,7 @@ def _fast(pattern: Pattern, limit: int | None) -> list[Grounding]:
         if limit is not None:
             del results[limit:]
         return results
-    seen: set[tuple[Atom, ...]] = set()
+    seen: set[tuple[Any, ...]] = set()
     for link in tuple(best):
         grounding = _fast_one(pattern, link)
         if grounding is not None:

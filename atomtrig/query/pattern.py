@@ -109,11 +109,11 @@ class Term:
     def __init__(
         self,
         kind: int,
-        atom: Atom | None = None,
-        type: object = None,
+        atom: Any = None,
+        type: Any = None,
         children: tuple[Term, ...] = (),
-        var: Atom | None = None,
-        spec: VariableSpec | None = None,
+        var: Any = None,
+        spec: Any = None,
     ) -> None:
         self.kind = kind
         self.atom = atom
@@ -199,7 +199,7 @@ class Pattern:
     specs: dict[Atom, VariableSpec]
     alternatives: list[Alternative]
     own: frozenset[Atom]
-    fast: tuple[object, ...] | None = None
+    fast: Any = None  # (link type, arity, constants, variables) of a one-clause pattern
 
     @property
     def is_single_clause(self) -> bool:
@@ -361,8 +361,8 @@ def _compile(scope: Atom | None, declaration: Atom | None, body: Atom) -> Patter
             for group in alt.absent:
                 for clause in group:
                     local |= clause.vars
-            for item in alt.always:
-                local |= item.vars
+            for entry in alt.always:
+                local |= entry.vars
         variables = tuple(v for v in variables if v in groundable or v not in local)
     for alt in alternatives:
         alt.ungroundable = tuple(v for v in variables if v not in alt.groundable)
@@ -497,7 +497,7 @@ class _Compiler:
                 atom = payload  # type: ignore[assignment]
                 alt.virtual.append(Virtual(atom, _variables_in(atom, self.variables)))
             elif kind == "absent":
-                group = [self.clause(a, self.term(a, 0)) for a in payload]  # type: ignore[union-attr]
+                group = [self.clause(a, self.term(a, 0)) for a in payload]  # type: ignore[attr-defined]
                 alt.absent.append(group)
             elif kind == "always":
                 atom = payload  # type: ignore[assignment]
@@ -592,7 +592,7 @@ def _components(clauses: list[Clause]) -> list[tuple[int, ...]]:
     return components
 
 
-def _fast_path(pattern: Pattern) -> tuple[object, ...] | None:
+def _fast_path(pattern: Pattern) -> Any:
     """For one plain clause of constants and variables directly under one ordered link:
     ``(link type, arity, ((position, const atom), ...), ((position, variable), ...))``."""
     if len(pattern.alternatives) != 1:

@@ -96,7 +96,7 @@ def _walk(
             if value is not None:
                 if value.__class__ is tuple:
                     return tuple(a if a._space is space else space.add_atom(a) for a in value)  # type: ignore[union-attr]
-                return value if value._space is space else space.add_atom(value)  # type: ignore[union-attr]
+                return value if value._space is space else space.add_atom(value)  # type: ignore[union-attr,arg-type]
         return atom if atom._space is space else space.add_atom(atom)
 
     ancestors = t.ancestors
