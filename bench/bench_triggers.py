@@ -38,7 +38,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Failure, Job, Probe, Report, Target, first_failure, run_interleaved, successes
+from bench.harness import (
+    Failure,
+    Job,
+    Probe,
+    Report,
+    Target,
+    first_failure,
+    run_interleaved,
+    successes,
+)
 
 W1_CONTENDERS = ("atomtrig", "atomtrig+1000", "atomtrig-core")
 W4_CONTENDERS = ("dict-callback", "atomtrig", "atomtrig-async", "durable_rules", "experta")

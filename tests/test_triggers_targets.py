@@ -11,7 +11,12 @@ import pytest
 import atomtrig
 from atomtrig import stv
 from atomtrig.query.grounded import grounded, unregister
-from atomtrig.triggers import ManualClock, SchemaFileError, TriggerDefinitionError, using_folder
+from atomtrig.triggers import (
+    ManualClock,
+    SchemaFileError,
+    TriggerDefinitionError,
+    using_folder,
+)
 from atomtrig.triggers.equivalence import set_equivalence_threshold
 from atomtrig.triggers.revision import revise
 

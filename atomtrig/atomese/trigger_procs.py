@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from atomtrig.atomese.data import sym, to_write
 from atomtrig.atomese.errors import AtomeseRuntimeError
 from atomtrig.core.atom import Atom
+from atomtrig.core.errors import AtomtrigError
 
 if TYPE_CHECKING:
     from atomtrig.atomese.evaluator import Interpreter
@@ -67,7 +68,7 @@ def install(interp: Interpreter) -> None:
                 raise AtomeseRuntimeError(f"cog-trigger-stats: {to_write(link[0])} is not a trigger link")
             try:
                 return _alist(engine().stats(link[0])[0])
-            except Exception as exc:
+            except AtomtrigError as exc:
                 raise AtomeseRuntimeError(f"cog-trigger-stats: {exc}") from None
         return [_alist(s) for s in engine().stats()]
 
@@ -84,7 +85,7 @@ def install(interp: Interpreter) -> None:
             raise AtomeseRuntimeError(f"cog-set-trigger-option!: {to_write(link)} is not a trigger link")
         try:
             set_trigger_options(link, **{key: value})
-        except Exception as exc:
+        except AtomtrigError as exc:
             raise AtomeseRuntimeError(f"cog-set-trigger-option!: {exc}") from None
         return link
 

@@ -77,9 +77,27 @@ class Trigger:
     """One registered trigger: its link, what it watches, its options, statistics and (for an
     asynchronous trigger) its FIFO queue."""
 
-    __slots__ = ("link", "kind", "serial", "source", "source_type", "target", "variable",
-                 "threshold", "key", "options", "stats", "queue", "active", "period",
-                 "repeating", "condition", "folder", "plan", "__weakref__")
+    __slots__ = (
+        "__weakref__",
+        "active",
+        "condition",
+        "folder",
+        "key",
+        "kind",
+        "link",
+        "options",
+        "period",
+        "plan",
+        "queue",
+        "repeating",
+        "serial",
+        "source",
+        "source_type",
+        "stats",
+        "target",
+        "threshold",
+        "variable",
+    )
 
     def __init__(self, link: Link, kind: str, serial: int) -> None:
         self.link = link

@@ -179,7 +179,7 @@ class TriggerEngine:
                 if not condition_holds(self, trigger):
                     trigger.stats.skip()
                     return
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - a user's condition failing is recorded
                 trigger.stats.stopped(f"condition failed: {type(exc).__name__}: {exc}")
                 return
         self.runner.submit(trigger, Firing(trigger, None, next(self._seq), self.epoch,

@@ -50,7 +50,7 @@ class Watchers:
     """The triggers of one source (an atom, or a concrete atom type), by kind. The tuples are
     replaced, never mutated, so the dispatcher reads them without a lock."""
 
-    __slots__ = ("strength", "relationship", "ping", "value")
+    __slots__ = ("ping", "relationship", "strength", "value")
 
     def __init__(self) -> None:
         self.strength: tuple[Trigger, ...] = ()

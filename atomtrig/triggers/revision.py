@@ -31,7 +31,14 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.atomspace import canonical_order
-from atomtrig.core.truthvalue import DEFAULT_K, DEFAULT_TV, CountTruthValue, TruthValue, ctv, stv
+from atomtrig.core.truthvalue import (
+    DEFAULT_K,
+    DEFAULT_TV,
+    CountTruthValue,
+    TruthValue,
+    ctv,
+    stv,
+)
 from atomtrig.core.types import types
 from atomtrig.core.variables import declared_variables, is_declaration
 from atomtrig.query.engine import DATA_EXECUTABLE, build, restrict

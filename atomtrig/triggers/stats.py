@@ -50,8 +50,17 @@ class StatsSnapshot:
 class TriggerStats:
     """The live counters of one trigger; updated by the runner from any thread."""
 
-    __slots__ = ("trigger", "fired", "failed", "skipped", "dropped", "last_error", "last_fired",
-                 "total_duration", "_lock")
+    __slots__ = (
+        "_lock",
+        "dropped",
+        "failed",
+        "fired",
+        "last_error",
+        "last_fired",
+        "skipped",
+        "total_duration",
+        "trigger",
+    )
 
     def __init__(self, trigger: str) -> None:
         self.trigger = trigger
