@@ -626,3 +626,70 @@ def test_anchor_from_elsewhere_gives_nothing(k: Kit) -> None:
     x = k.V("$X")
     query = k.L("Get", k.L("Inheritance", x, k.C("g")))
     assert match(k.space, query, anchor=link) == []
+
+
+# -- more scopes and shapes -------------------------------------------------------------------
+def test_every_pattern_scope_reads_its_body(k: Kit) -> None:
+    a, g = k.C("a"), k.C("g")
+    k.L("Inheritance", a, g)
+    x, r = k.V("$X"), k.V("$R")
+    body = k.L("Inheritance", x, g)
+    for scope in (
+        k.L("Get", body),
+        k.L("Get", x, body),
+        k.L("Meet", body),
+        k.L("Satisfaction", x, body),
+        k.L("Bind", body, k.L("List", x, r)),  # $R is in the rewrite only: not a variable
+        k.L("Bind", x, body, k.L("List", x)),
+        k.L("Query", body, x),
+    ):
+        got = match(k.space, scope)
+        assert [list(g) for g in got] == [[x]] and got[0][x] is a, scope.short()
+
+
+def test_unordered_three_members_every_permutation(k: Kit) -> None:
+    a, b, c = k.C("a"), k.C("b"), k.C("c")
+    k.L("Set", a, b, c)
+    x, y, z = k.V("$X"), k.V("$Y"), k.V("$Z")
+    got = k.names(match(k.space, k.L("Get", k.L("Set", x, y, z))), x, y, z)
+    assert got == {(p, q, r) for p in "abc" for q in "abc" for r in "abc" if len({p, q, r}) == 3}
+
+
+def test_glob_fixed(k: Kit) -> None:
+    a, b, c = k.C("a"), k.C("b"), k.C("c")
+    k.L("List", a, b, c)
+    k.L("List", a, c)
+    g = k.G("$g")
+    query = k.L("Get", k.L("List", a, g))
+    assert k.names(match(k.space, query, fixed={g: (b, c)}), g) == {(("b", "c"),)}
+    assert match(k.space, query, fixed={g: ()}) == []  # one or more by default
+
+
+def test_removed_query_is_compiled_again(k: Kit) -> None:
+    from atomtrig.query.pattern import compile_pattern
+
+    a, g = k.C("a"), k.C("g")
+    k.L("Inheritance", a, g)
+    x = k.V("$X")
+    query = k.L("Get", k.L("Inheritance", x, g))
+    first = compile_pattern(query)
+    k.space.remove(query)
+    again = k.L("Get", k.L("Inheritance", x, g))
+    assert compile_pattern(again) is not first
+    assert k.names(match(k.space, again), x) == {("a",)}
+
+
+def test_anchor_that_is_the_query_itself(k: Kit) -> None:
+    x, g = k.V("$X"), k.C("g")
+    clause = k.L("Inheritance", x, g)
+    query = k.L("Get", clause)
+    assert match(k.space, query, anchor=clause) == []
+
+
+def test_anchor_general_path_with_nested_terms(k: Kit) -> None:
+    a, b, p = k.C("a"), k.C("b"), k.P("likes")
+    first = k.L("Evaluation", p, k.L("List", a, b))
+    k.L("Evaluation", p, k.L("List", b, a))
+    x, y = k.V("$X"), k.V("$Y")
+    query = k.L("Get", k.L("Evaluation", p, k.L("List", x, y)))
+    assert k.names(match(k.space, query, anchor=first), x, y) == {("a", "b")}
