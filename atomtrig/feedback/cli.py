@@ -95,7 +95,8 @@ def _open(path: str) -> Any:
 
     if not os.path.exists(path):
         raise AtomtrigError(f"no store at {path}")
-    return atomtrig.AtomSpace.open(path)
+    opener: Any = atomtrig.AtomSpace
+    return opener.open(path)
 
 
 def _serve(args: argparse.Namespace, console: Console) -> None:

@@ -390,6 +390,8 @@ class Lens:
         # record/app roots are selector names of that shape.
         if name.startswith("__") and name.endswith("__") and name not in ("__record__", "__app__"):
             raise AttributeError(name)
+        if name.startswith(("_repr_", "_ipython_")):  # notebook display hooks
+            raise AttributeError(name)
         return Lens(self.path + (GetItemOrAttribute(name),))
 
     def __getitem__(self, key: Any) -> Lens:

@@ -179,7 +179,8 @@ class FeedbackRunner:
                 if link is not None:
                     space.remove(link, recursive=True)
             else:
-                space.add_trigger("RelationshipTriggerLink", [app, target], mode=_trigger_mode(mode))
+                engine: Any = space
+                engine.add_trigger("RelationshipTriggerLink", [app, target], mode=_trigger_mode(mode))
 
     def registered(self, app_id: str) -> dict[str, FeedbackMode]:
         """The feedbacks registered for ``app_id`` in this process, with their modes."""
@@ -196,6 +197,7 @@ class FeedbackRunner:
         app_id = app.name
         with self._lock:
             registration = self._registrations.get(app_id, {}).get(name)
+        feedback: Feedback | None
         if registration is not None:
             feedback, mode = registration
         else:

@@ -24,6 +24,7 @@ True
 from __future__ import annotations
 
 from atomtrig.feedback.lens import Lens
+from atomtrig.feedback.lens import Lens as _Lens
 
 __all__ = ["Select"]
 
@@ -35,15 +36,15 @@ class Select:
     Query = Lens
     of_string = staticmethod(Lens.of_string)
 
-    Record: Lens = Lens().__record__
-    App: Lens = Lens().__app__
+    Record: _Lens = _Lens().__record__
+    App: _Lens = _Lens().__app__
 
-    RecordInput: Lens = Record.main_input
-    RecordOutput: Lens = Record.main_output
-    RecordCalls: Lens = Record.app
-    RecordCall: Lens = Record.calls[-1]
-    RecordArgs: Lens = RecordCall.args
-    RecordRets: Lens = RecordCall.rets
+    RecordInput: _Lens = Record.main_input
+    RecordOutput: _Lens = Record.main_output
+    RecordCalls: _Lens = Record.app
+    RecordCall: _Lens = Record.calls[-1]
+    RecordArgs: _Lens = RecordCall.args
+    RecordRets: _Lens = RecordCall.rets
 
     def __init__(self) -> None:
         raise TypeError("Select is a namespace of selectors; use Select.Record, Select.Lens() ...")
