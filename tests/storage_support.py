@@ -37,12 +37,26 @@ def snapshot(space: Any) -> dict[str, tuple[str, tuple[tuple[str, str], ...]]]:
     result = {}
     for atom in space:
         values = {
-            key.short(): repr(value)
+            key.short(): _value_text(value)
             for key, value in (atom._values or {}).items()
             if key._space is space
         }
         result[atom.short()] = (repr(atom.tv), tuple(sorted(values.items())))
     return result
+
+
+def _value_text(value: Any) -> str:
+    # Atoms inside values print without truth values: an atom removed from the space keeps, in
+    # memory, the truth value it had when removed, which a store does not keep (it reads back
+    # with the default; documented in atomtrig.storage.codec).
+    from atomtrig.core.atom import Atom
+    from atomtrig.core.values import LinkValue
+
+    if isinstance(value, Atom):
+        return value.short()
+    if isinstance(value, LinkValue):
+        return "(LinkValue " + " ".join(_value_text(item) for item in value.items) + ")"
+    return repr(value)
 
 
 # -- grounded targets for trigger tests (child processes import this module too) --------------

@@ -211,3 +211,13 @@ def test_trigger_links_are_registered_again_and_keep_their_statistics(store: Sto
     final = store.open()
     assert final.trigger_stats()[0].fired == 3
     final.close()
+
+
+def test_non_finite_floats_print_and_round_trip(store: Store) -> None:
+    # FloatValue(inf) used to crash its own repr (format_number called int(inf)).
+    space = store.open()
+    space.add_node("Concept", "x").set_value("v", [float("inf"), float("-inf"), 1.0])
+    assert repr(space.get_node("Concept", "x").get_value("v")) == "(FloatValue inf -inf 1)"
+    again = store.reopen(space)
+    assert again.get_node("Concept", "x").get_value("v") == FloatValue(float("inf"), float("-inf"), 1)
+    again.close()

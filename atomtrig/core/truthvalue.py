@@ -31,9 +31,9 @@ def _check_unit(name: str, value: object) -> float:
 
 def format_number(x: float) -> str:
     """Shortest text that reads back as ``x``: ``1`` for 1.0, ``0.8`` for 0.8."""
-    if x == int(x) and abs(x) < 1e16:
+    if math.isfinite(x) and x == int(x) and abs(x) < 1e16:
         return str(int(x))
-    return repr(x)
+    return repr(x)  # also "inf", "-inf" and "nan", which int() would refuse
 
 
 class TruthValue:

@@ -202,7 +202,7 @@ class StoreBinding:
 
     def call_done(self) -> None:
         local = self._local
-        if local.tx is None and local.ops:
+        if local.tx is None and local.ops and not local.replaying:
             self._flush(local)
 
     # -- state of the layers above (trigger statistics, schedules, the firing journal) ------
@@ -450,6 +450,7 @@ class StoreBinding:
             return atom
 
         deferred: list[tuple[Atom, Atom, object]] = []  # values whose key is revived later
+        holders = self._key_holders(entries)
         local.replaying = True
         try:
             for entry in reversed(entries):
@@ -468,7 +469,7 @@ class StoreBinding:
                         if atom._space is space and key._space is space:
                             space.set_value(atom, key, entry[3])
                     elif kind == "remove":
-                        self._revive(entry, live, revived, deferred)
+                        self._revive(entry, live, revived, deferred, holders)
                     elif kind == "clear":
                         log.warning("a transaction that called clear() was rolled back; the "
                                     "cleared atoms are not restored in memory")
@@ -481,9 +482,27 @@ class StoreBinding:
         finally:
             local.replaying = False
 
+    def _key_holders(self, entries: list[tuple[Any, ...]]) -> dict[Atom, list[Atom]]:
+        """For each atom the rollback will bring back: the live atoms holding values under it as
+        a key. Those values stay filed under the removed key object until its revival re-files
+        them. (One pass over the space, only when the rollback undoes a removal.)"""
+        doomed = {entry[1] for entry in entries if entry[0] == "remove"}
+        found: dict[Atom, list[Atom]] = {}
+        if not doomed:
+            return found
+        space = self.space
+        with space._lock:
+            for atom in space:
+                values = atom._values
+                if values:
+                    for key in values:
+                        if key in doomed:
+                            found.setdefault(key, []).append(atom)
+        return found
+
     def _revive(
         self, entry: tuple[Any, ...], live: Callable[[Atom], Atom], revived: dict[Atom, Atom],
-        deferred: list[tuple[Atom, Atom, object]],
+        deferred: list[tuple[Atom, Atom, object]], holders: dict[Atom, list[Atom]],
     ) -> None:
         _, dead, tv, values = entry
         space = self.space
@@ -496,6 +515,11 @@ class StoreBinding:
                 return
             again = made
         revived[dead] = again
+        with space._lock:
+            for holder in holders.pop(dead, ()):
+                held = holder._values
+                if held and dead in held:
+                    held.setdefault(again, held.pop(dead))
         with self._write_lock:
             old_id = self._ids.pop(dead, None)
             if old_id is not None and again not in self._ids:

@@ -5,7 +5,8 @@ A truth value is ``"s c"`` (SimpleTruthValue) or ``"s c n"`` (CountTruthValue), 
 FloatValue, ``{"s": [...]}`` for a StringValue, ``{"l": [...]}`` for a LinkValue, ``{"t": [...]}``
 for a truth value and ``{"a": ref}`` for an atom. An atom inside a value is written by content
 (``[type, name]`` or ``[type, [refs...]]``), so a value still reads back when the atom it names
-was removed (it then reads back as a removed atom, as it was in memory).
+was removed (it then reads back as a removed atom, as it was in memory, but with the default
+truth value: a removed atom's truth value is not kept).
 
 >>> from atomtrig.core.truthvalue import stv
 >>> encode_tv(stv(0.25, 0.5)), decode_tv("0.25 0.5") == stv(0.25, 0.5)
