@@ -64,17 +64,23 @@ def bucket(atom: Atom, link_type: AtomType) -> Any:
     return atom.incoming_by_type(link_type)
 
 
+def _leafy(term: Any) -> bool:
+    return term.kind == CONST or term.kind == VAR
+
+
 def is_plain(clause: Clause) -> bool:
-    """True if the clause can run as a :class:`Step`."""
+    """True if the clause can run as a :class:`Step`: an ordered link of constants, variables
+    and ordered links of constants and variables (``(Evaluation p (List $x $y))``), or an
+    unordered link of two constants or variables."""
     term = clause.term
     if term.kind == ORDERED:
-        pass
-    elif term.kind == UNORDERED:
-        if len(term.children) != 2:
-            return False
-    else:
-        return False
-    return all(c.kind == CONST or c.kind == VAR for c in term.children)
+        return all(
+            _leafy(c) or (c.kind == ORDERED and all(_leafy(g) for g in c.children))
+            for c in term.children
+        )
+    if term.kind == UNORDERED:
+        return len(term.children) == 2 and all(_leafy(c) for c in term.children)
+    return False
 
 
 class Step:
@@ -91,6 +97,9 @@ class Step:
         "closed",
         "checks",
         "fn",
+        "shapes",
+        "leaves",
+        "nested_hooks",
     )
 
     def __init__(self, clause: Clause, slot_of: dict[Atom, int], bound: set[int]) -> None:
@@ -99,27 +108,51 @@ class Step:
         self.type: Any = term.type
         self.arity = len(term.children)
         self.unordered = term.kind == UNORDERED
-        # Per position: (is_const, const atom or slot, known before this step, check).
-        positions: list[tuple[bool, Any, bool, Any]] = []
+        # Per leaf (an outgoing atom, or one inside a nested link): its path, is_const, the
+        # const atom or slot, whether it is known before this step, the type check.
+        leaves: list[tuple[tuple[int, ...], bool, Any, bool, Any]] = []
+        # Nested links: path, type, arity.
+        shapes: list[tuple[int, Any, int]] = []
         hook_consts: list[Atom] = []
         hook_slots: list[int] = []
-        for child in term.children:
-            if child.kind == CONST:
-                positions.append((True, child.atom, True, None))
-                if child.atom not in hook_consts:
-                    hook_consts.append(child.atom)  # type: ignore[arg-type]
-            else:
-                slot = slot_of[child.var]  # type: ignore[index]
-                known = slot in bound
-                positions.append((False, slot, known, child.spec.check))  # type: ignore[union-attr]
-                if known and slot not in hook_slots:
-                    hook_slots.append(slot)
-        self.positions = tuple(positions)
+        # Known atoms inside nested links: (index of the nested link, its type, the atom or
+        # slot, is_const) — a way to candidates when no outgoing atom is known.
+        nested_hooks: list[tuple[int, Any, Any, bool]] = []
+        for i, child in enumerate(term.children):
+            if child.kind == ORDERED:
+                shapes.append((i, child.type, len(child.children)))
+                for j, grandchild in enumerate(child.children):
+                    leaf = self._leaf((i, j), grandchild, slot_of, bound)
+                    leaves.append(leaf)
+                    if leaf[3]:
+                        nested_hooks.append((i, child.type, leaf[2], leaf[1]))
+                continue
+            leaf = self._leaf((i,), child, slot_of, bound)
+            leaves.append(leaf)
+            if leaf[1]:
+                if leaf[2] not in hook_consts:
+                    hook_consts.append(leaf[2])
+            elif leaf[3] and leaf[2] not in hook_slots:
+                hook_slots.append(leaf[2])
+        self.leaves = tuple(leaves)
+        self.shapes = tuple(shapes)
+        self.nested_hooks = tuple(nested_hooks)
+        # The flat form the specialised steps use (meaningful only without nested links).
+        self.positions = tuple((c, w, k, chk) for _, c, w, k, chk in leaves)
         self.hook_consts = tuple(hook_consts)
         self.hook_slots = tuple(hook_slots)
-        self.closed = all(p[2] for p in positions)
-        self.checks = tuple(p[3] for p in positions)
+        self.closed = not shapes and all(leaf[3] for leaf in leaves)
+        self.checks = tuple(leaf[4] for leaf in leaves)
         self.fn: StepFn | None = None
+
+    @staticmethod
+    def _leaf(
+        path: tuple[int, ...], term: Any, slot_of: dict[Atom, int], bound: set[int]
+    ) -> tuple[tuple[int, ...], bool, Any, bool, Any]:
+        if term.kind == CONST:
+            return (path, True, term.atom, True, None)
+        slot = slot_of[term.var]
+        return (path, False, slot, slot in bound, term.spec.check)
 
     def slots(self) -> set[int]:
         return {p[1] for p in self.positions if not p[0]}
@@ -146,6 +179,14 @@ class Step:
                 if not found:
                     return ()
         if best is None:
+            for index, inner_type, what, is_const in self.nested_hooks:
+                atom = what if is_const else row[what]
+                parents: dict[Atom, None] = {}
+                for inner in bucket(atom, inner_type):
+                    if inner.type is inner_type:
+                        for parent in bucket(inner, t):
+                            parents[parent] = None
+                return tuple(parents)
             return space.get_atoms_by_type(t, subtypes=False)
         return tuple(best)
 
@@ -160,6 +201,11 @@ class Step:
             size = len(bucket(row[slot], t))
             if best < 0 or size < best:
                 best = size
+        if best < 0:
+            for _, inner_type, what, is_const in self.nested_hooks:
+                size = len(bucket(what if is_const else row[what], inner_type))
+                if best < 0 or size < best:
+                    best = size
         return space.count_by_type(t, subtypes=False) if best < 0 else best
 
 
@@ -408,6 +454,8 @@ def _compile_step(
     ``finish(row)`` to the results), specialised on the step's shape."""
     t = step.type
     positions = step.positions
+    if step.shapes:
+        return _generic(step, following, own, finish)
     if step.closed and not step.unordered:
         return _closed(step, following, own, finish)
     if step.arity == 2 and not step.closed:
@@ -618,7 +666,40 @@ def _fits(step: Step, link: Atom, out: tuple[Atom, ...], row: Row, own: frozense
     slots into ``row``; on failure the slots are cleared again."""
     if len(out) != step.arity or link.type is not step.type:
         return False
+    if step.shapes:
+        return _fits_nested(step, out, row, own, newly)
     for (is_const, what, known, check), atom in zip(step.positions, out):
+        if is_const:
+            if atom is not what:
+                break
+        elif known:
+            if atom is not row[what]:
+                break
+        else:
+            current = row[what]
+            if current is not None:
+                if current is not atom:
+                    break
+                continue
+            if atom in own or (check is not None and not check(atom)):
+                break
+            row[what] = atom
+            newly.append(what)
+    else:
+        return True
+    for slot in newly:
+        row[slot] = None
+    newly.clear()
+    return False
+
+
+def _fits_nested(step: Step, out: tuple[Atom, ...], row: Row, own: frozenset[Atom], newly: list[int]) -> bool:
+    for index, inner_type, arity in step.shapes:
+        inner = out[index]
+        if inner.type is not inner_type or len(inner.out) != arity:
+            return False
+    for path, is_const, what, known, check in step.leaves:
+        atom = out[path[0]] if len(path) == 1 else out[path[0]].out[path[1]]
         if is_const:
             if atom is not what:
                 break
