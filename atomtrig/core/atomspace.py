@@ -112,6 +112,7 @@ class AtomSpace:
         self._type_watch_roots: dict[AtomType, int] = {}
         self._type_watch: dict[AtomType, int] = {}
         self._watching = False
+        self._incoming_type_watch = False
         self._context_tokens: list[object] = []
         self._store: StoreHook | None = None
 
@@ -339,10 +340,15 @@ class AtomSpace:
         if created:
             if type_watch and type_watch.get(atom.type, 0) & _ADDED_BIT:
                 events.append(ChangeEvent(_ADDED, atom))
-            for member in dict.fromkeys(atom.out) if atom.out else ():
+            # Most stores watch no type's incoming sets (the trigger engine watches trigger
+            # links being added): then each member costs one integer test.
+            incoming_types = type_watch if self._incoming_type_watch else None
+            for member in atom.out:
                 if member._watch & _INCOMING_BIT or (
-                    type_watch and type_watch.get(member.type, 0) & _INCOMING_BIT
+                    incoming_types and incoming_types.get(member.type, 0) & _INCOMING_BIT
                 ):
+                    if any(e.atom is member and e.kind is _INCOMING for e in events):
+                        continue  # an atom twice in one link: one event
                     events.append(ChangeEvent(_INCOMING, member, link=atom))  # type: ignore[arg-type]
         if tv is not None and self._watches(atom, _TV_BIT):
             events.append(ChangeEvent(_TV, atom, old=old_tv, new=tv))
@@ -593,6 +599,7 @@ class AtomSpace:
             for sub in types.subtypes(root):
                 expanded[sub] = expanded.get(sub, 0) | mask
         self._type_watch = expanded
+        self._incoming_type_watch = any(m & _INCOMING_BIT for m in expanded.values())
         self._watching = bool(self._watched or expanded) or self._store is not None
 
     def _watches(self, atom: Atom, bit: int) -> bool:
