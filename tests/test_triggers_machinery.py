@@ -451,3 +451,18 @@ def test_a_custom_journal_can_wrap_delivery(space):
 def test_firing_journal_is_an_interface():
     with pytest.raises(NotImplementedError):
         FiringJournal().pending()
+
+
+def test_a_link_holding_the_source_twice_fires_once(space):
+    a = space.add_node("Concept", "a")
+    space.add_link("RelationshipTrigger", [a, eol(space)])
+    space.add_link("List", [a, a])
+    space.add_link("Set", [a, a, space.add_node("Concept", "b")])
+    assert len(CALLS) == 2
+
+
+def test_type_source_relationship_sees_each_member_type_once(space):
+    space.add_link("RelationshipTrigger", [space.add_node("Type", "ConceptNode"), eol(space)])
+    x, y = space.add_node("Concept", "x"), space.add_node("Concept", "y")
+    space.add_link("List", [x, y, x])
+    assert sorted(c[1][0] for c in CALLS) == ['(ConceptNode "x")', '(ConceptNode "y")']
