@@ -24,6 +24,13 @@ searched on its own and the groundings combined.
 
 The analysis is cached per pattern atom (:func:`compile_pattern`).
 
+Library choices, measured: the disjunctive normal form is expanded by hand (:meth:`_Compiler.dnf`,
+a few lines that also know which terms are virtual) rather than with sympy's ``to_dnf``, because
+importing sympy alone takes about 5 s on the reference VM — longer than compiling thousands of
+patterns; the components come from ``rustworkx.connected_components`` (about 25 us for a
+4-clause pattern, the same as a hand-written union-find, and only for patterns of several
+clauses).
+
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> space = AtomSpace()
 >>> x, y = space.add_node("Variable", "$x"), space.add_node("Variable", "$y")
