@@ -126,3 +126,34 @@ def test_records_round_trip_through_json() -> None:
     assert again == record
     assert again.to_json_dict() == record.to_json_dict()
     assert Lens().app.retriever.retrieve.rets[0].get(again.to_json_dict()) == ["x doc 0"]
+
+
+def test_nested_component_calls_keep_their_call_stack() -> None:
+    class Embedder:
+        def embed(self, text: str) -> list[float]:
+            return [float(len(text))]
+
+    class DeepRetriever:
+        def __init__(self) -> None:
+            self.embedder = Embedder()
+
+        def retrieve(self, query: str) -> list[str]:
+            return [f"doc near {self.embedder.embed(query)[0]}"]
+
+    class App:
+        def __init__(self) -> None:
+            self.retriever = DeepRetriever()
+
+        def __call__(self, q: str) -> str:
+            return self.retriever.retrieve(q)[0]
+
+    recorder = Recorder(App(), instrument=["retriever.retrieve", "retriever.embedder.embed"])
+    _, record = recorder.with_record("abc")
+    by_path = {c.path: c for c in record.calls}
+    assert [c.path for c in record.calls] == ["retriever.embedder.embed", "retriever.retrieve", "__call__"]
+    assert by_path["retriever.embedder.embed"].stack == ["__call__", "retriever.retrieve"]
+    assert by_path["retriever.retrieve"].stack == ["__call__"]
+    assert by_path["__call__"].stack == []
+    doc = {"__record__": record.to_json_dict()}
+    assert Select.RecordCalls.retriever.embedder.embed.rets.get(doc) == [[3.0]]
+    assert Record.from_json(record.to_json()).calls[0].stack == ["__call__", "retriever.retrieve"]

@@ -36,7 +36,8 @@ def to_json_data(obj: Any) -> Any:
 @dataclass
 class RecordAppCall:
     """One recorded call of an app component's method. ``path`` is the dotted component path
-    and method name relative to the app (``"retriever.retrieve"``)."""
+    and method name relative to the app (``"retriever.retrieve"``); ``stack`` the paths of the
+    recorded calls it was made from, outermost (the app's own call) first."""
 
     path: str
     args: dict[str, Any]
@@ -44,6 +45,7 @@ class RecordAppCall:
     error: str | None = None
     start_time: float = 0.0
     end_time: float = 0.0
+    stack: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +54,7 @@ class RecordAppCall:
             "rets": self.rets,
             "error": self.error,
             "perf": {"start_time": self.start_time, "end_time": self.end_time},
+            "stack": self.stack,
         }
 
     @classmethod
@@ -64,6 +67,7 @@ class RecordAppCall:
             error=data.get("error"),
             start_time=perf.get("start_time", 0.0),
             end_time=perf.get("end_time", 0.0),
+            stack=list(data.get("stack") or ()),
         )
 
 

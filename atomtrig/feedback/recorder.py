@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = ["Recorder", "add_cost"]
 
 _current: contextvars.ContextVar[Record | None] = contextvars.ContextVar("atomtrig_feedback_record", default=None)
+_stack: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("atomtrig_feedback_stack", default=())
 
 
 def add_cost(n_tokens: int = 0, cost: float = 0.0, n_requests: int = 1) -> None:
@@ -73,7 +74,9 @@ def _instrumented(path: str, method: Callable[..., Any]) -> Callable[..., Any]:
         record = _current.get()
         if record is None:
             return method(*args, **kwargs)
-        call = RecordAppCall(path, _bind_args(method, args, kwargs), start_time=time.time())
+        stack = _stack.get()
+        call = RecordAppCall(path, _bind_args(method, args, kwargs), start_time=time.time(), stack=list(stack))
+        token = _stack.set(stack + (path,))
         try:
             result = method(*args, **kwargs)
         except BaseException as error:
@@ -81,6 +84,8 @@ def _instrumented(path: str, method: Callable[..., Any]) -> Callable[..., Any]:
             call.end_time = time.time()
             record.calls.append(call)
             raise
+        finally:
+            _stack.reset(token)
         call.rets = to_json_data(result)
         call.end_time = time.time()
         record.calls.append(call)
@@ -179,6 +184,7 @@ class Recorder:
         bound = _bind_args(self._main, args, kwargs)
         record.main_input = next(iter(bound.values()), None)
         token = _current.set(record)
+        stack_token = _stack.set((self.main_path,))
         record.start_time = time.time()
         root = RecordAppCall(self.main_path, bound, start_time=record.start_time)
         try:
@@ -187,11 +193,13 @@ class Recorder:
             record.end_time = root.end_time = time.time()
             record.main_error = root.error = "".join(traceback.format_exception_only(type(error), error)).strip()
             _current.reset(token)
+            _stack.reset(stack_token)
             record.calls.append(root)
             self._finish(record)
             raise
         record.end_time = root.end_time = time.time()
         _current.reset(token)
+        _stack.reset(stack_token)
         record.main_output = root.rets = to_json_data(output)
         record.calls.append(root)
         self._finish(record)
