@@ -66,7 +66,7 @@ SEED = 20261122
 class FloorAtom:
     """An atom of :class:`FloorSpace`: type name, node name, outgoing tuple, incoming list."""
 
-    __slots__ = ("type", "name", "out", "incoming")
+    __slots__ = ("incoming", "name", "out", "type")
 
     def __init__(self, type: str, name: str, out: tuple[FloorAtom, ...]) -> None:
         self.type = type
@@ -186,8 +186,8 @@ def _w2_lookups(contender: str, space: Any, n: int, keys: list[int], rounds: int
 
         targets = [E(S("Inheritance"), V("x"), S(f"c{k}")) for k in keys]
 
-        def lookup(pattern: Any) -> list[Any]:
-            return space.subst(pattern, pattern)  # type: ignore[no-any-return]
+        def lookup(c: Any) -> list[Any]:  # here c is the pattern (Inheritance $x c_k)
+            return space.subst(c, c)  # type: ignore[no-any-return]
 
     else:
         inheritance: Any = "Inheritance"

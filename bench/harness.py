@@ -62,7 +62,7 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -122,6 +122,7 @@ def machine_facts(packages: Iterable[str] = ("atomtrig", "hyperon", "rustworkx")
         if line.startswith("MemTotal:"):
             mem_total = int(line.split()[1]) * 1024
             break
+    usable: int | None
     try:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
@@ -134,6 +135,7 @@ def machine_facts(packages: Iterable[str] = ("atomtrig", "hyperon", "rustworkx")
             capture_output=True,
             text=True,
             timeout=10,
+            check=False,
         ).stdout.strip() or None
         dirty = bool(subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", "atomtrig"],
@@ -141,6 +143,7 @@ def machine_facts(packages: Iterable[str] = ("atomtrig", "hyperon", "rustworkx")
             capture_output=True,
             text=True,
             timeout=10,
+            check=False,
         ).stdout.strip()) if commit and not os.environ.get("BENCH_GIT_COMMIT") else (
             False if commit else None)
     except (OSError, subprocess.SubprocessError):
@@ -161,7 +164,7 @@ def machine_facts(packages: Iterable[str] = ("atomtrig", "hyperon", "rustworkx")
         "commit": commit,
         "atomtrig_modified_since_commit": dirty,
         "load_avg": load,
-        "utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
 
 
@@ -323,6 +326,7 @@ def run_job(job: Job) -> dict[str, Any] | Failure:
             capture_output=True,
             text=True,
             timeout=job.timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         tail = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else exc.stderr

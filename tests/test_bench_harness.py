@@ -12,8 +12,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench import bench_core  # noqa: E402
-from bench.harness import Failure, Job, Probe, Report, Target, run_job  # noqa: E402
+from bench import bench_core
+from bench.harness import Failure, Job, Probe, Report, Target, run_job
 
 MEASUREMENT_KEYS = {"type", "bench", "workload", "size", "contender", "metric", "unit", "better",
                     "value", "min", "max", "repeats", "samples", "ratios"}
