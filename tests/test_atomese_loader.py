@@ -124,8 +124,17 @@ def test_values_round_trip_through_a_dump(space: atomtrig.AtomSpace) -> None:
 
 
 def test_progress_is_reported(space: atomtrig.AtomSpace) -> None:
-    text = "".join(f'(List (Concept "a{i}") (Concept "b"))\n' for i in range(45000))
+    text = "".join(f'(List (Concept "a{i}") (Concept "b"))\n' for i in range(60000))
     seen: list[int] = []
-    assert load_atoms(space, text, progress=seen.append) == 45000
+    assert load_atoms(space, text, progress=seen.append) == 60000
     assert seen and seen == sorted(seen) and seen[-1] < len(text)
-    assert len(space) == 45000 * 2 + 1
+    assert len(space) == 60000 * 2 + 1
+
+
+def test_flat_links_read_like_lists_and_locate_a_bad_member(space: atomtrig.AtomSpace) -> None:
+    load_atoms(space, '(List (Concept "a")\n   (stv 0.5 0.5) (Number "2.0"))')
+    link = space.get_link("List", [space.get_node("Concept", "a"), space.get_node("Number", "2")])
+    assert link is not None and link.tv == stv(0.5, 0.5)
+    with pytest.raises(AtomeseLoadError) as info:
+        load_atoms(space, '(List (Concept "a") (Concpt "b"))', "f")
+    assert str(info.value).startswith("f:1:21: error: unknown atom type 'Concpt'")

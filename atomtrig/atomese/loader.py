@@ -41,12 +41,22 @@ __all__ = ["AtomLoader", "load_atoms"]
 
 NODE_PARTS = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*")\s*\)', re.S)
 TV_PARTS = re.compile(r"\(\s*(\S+)\s+(.*?)\s*\)", re.S)
+FLAT_HEAD = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9_]*)")
+FLAT_ARG = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*"|[^()"]*?)\s*\)', re.S)
 _SPECIAL_NODE_TYPES = frozenset(
     t for t in (types.get("TypeNode"), types.get("NumberNode")) if t is not None
 )
 _IGNORED_FORMS = frozenset({"use-modules", "use-module"})
 
 ProgressCallback = Callable[[int], None]
+
+
+class _ArgumentError(Exception):
+    """An argument of a flat link that failed, and where in the token it is."""
+
+    def __init__(self, offset: int, error: Exception) -> None:
+        self.offset = offset
+        self.error = error
 
 
 def _decode_tv(text: str) -> Any:
@@ -69,7 +79,8 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         self.source = source
         self.progress = progress
         self.forms = 0
-        self._next_report = 20000
+        self._next_report = 50000
+        self._last_list_pos = 0
         add_node = space.add_node
         node_types = {}
         for t in types:
@@ -92,8 +103,39 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 return add_node(t, name)
             return build_form(space, type_name, [name])
 
+        flat_head = FLAT_HEAD.match
+        flat_args = FLAT_ARG.finditer
+
+        def flat(token: str) -> Any:
+            head = flat_head(token)
+            name = head[1]  # type: ignore[index]
+            args: list[Any] = []
+            plain = True
+            for m in flat_args(token, head.end()):  # type: ignore[union-attr]
+                type_name, body = m.groups()
+                try:
+                    if body[0] == '"':
+                        literal = body[1:-1] if "\\" not in body else decode_string(body)
+                        t = node_types.get(type_name)
+                        args.append(add_node(t, literal) if t is not None
+                                    else build_form(space, type_name, [literal]))
+                    else:
+                        args.append(make_truth_value(type_name, [float(x) for x in body.split()]))
+                        plain = False
+                except (AtomtrigError, ValueError) as err:
+                    raise _ArgumentError(m.start(), err) from None
+            lt = link_types.get(name)
+            if lt is not None and plain:
+                return add_link(lt, args)
+            return build_form(space, name, args)
+
+        add_link = space.add_link
         self._node = node
+        self._flat = flat
         self._link_types = link_types
+
+    def _position(self, item: Any) -> int:
+        return item.start_pos if item.__class__ is FastToken else self._last_list_pos
 
     # -- errors ------------------------------------------------------------------------------
     def _error(self, pos: int, message: str) -> AtomeseLoadError:
@@ -105,6 +147,11 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         try:
             if kind == "NODE":
                 return self._node(token)
+            if kind == "FLAT":
+                try:
+                    return self._flat(token)
+                except _ArgumentError as err:
+                    raise self._error(token.start_pos + err.offset, str(err.error)) from None
             if kind == "TV":
                 return _decode_tv(token)
             if kind == "STRING":
@@ -124,10 +171,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
             raise self._error(
                 head.start_pos, "a list that does not start with a name needs `atomtrig run`"
             )
-        self.forms += 1
-        if self.forms >= self._next_report and self.progress is not None:
-            self._next_report += 20000
-            self.progress(head.start_pos)
+        self._last_list_pos = head.start_pos
         name = head.value[1:].lstrip()
         args = children[1] if len(children) == 3 else []
         plain = True
@@ -182,10 +226,17 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         # Tokens become atoms, truth values, strings and numbers as soon as they are read, so
         # a top-level node is in the store before the parser goes on.
         c = children[-1]
+        self.forms += 1
+        if self.forms >= self._next_report and self.progress is not None:
+            self._next_report += 50000
+            self.progress(self._position(c))
         if c.__class__ is FastToken:
-            if c.type == "NODE":
+            kind = c.type
+            if kind == "FLAT" or kind == "NODE":
                 try:
-                    c = self._node(c)
+                    c = self._flat(c) if kind == "FLAT" else self._node(c)
+                except _ArgumentError as err:
+                    raise self._error(c.start_pos + err.offset, str(err.error)) from None
                 except (AtomtrigError, ValueError) as err:
                     raise self._error(c.start_pos, str(err)) from None
             else:

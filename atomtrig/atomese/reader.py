@@ -23,7 +23,7 @@ from lark import Transformer
 from atomtrig.atomese.data import SList, Source, decode_string, parse_bare, parse_char, sym
 from atomtrig.atomese.errors import AtomeseSyntaxError
 from atomtrig.atomese.grammar import FastToken, parse_with
-from atomtrig.atomese.loader import NODE_PARTS, TV_PARTS
+from atomtrig.atomese.loader import FLAT_ARG, FLAT_HEAD, NODE_PARTS, TV_PARTS
 
 __all__ = ["DatumReader", "read"]
 
@@ -56,6 +56,18 @@ class DatumReader(Transformer):  # type: ignore[type-arg]
             if kind == "NODE":
                 type_name, literal = NODE_PARTS.match(token).groups()  # type: ignore[union-attr]
                 return SList([sym(type_name), decode_string(literal)], pos, self.source)
+            if kind == "FLAT":
+                head = FLAT_HEAD.match(token)
+                assert head is not None
+                items: list[Any] = [sym(head[1])]
+                for m in FLAT_ARG.finditer(token, head.end()):
+                    type_name, body = m.groups()
+                    if body[0] == '"':
+                        rest: list[Any] = [decode_string(body)]
+                    else:
+                        rest = [parse_bare(x) for x in body.split()]
+                    items.append(SList([sym(type_name), *rest], pos + m.start(), self.source))
+                return SList(items, pos, self.source)
             if kind == "TV":
                 m = TV_PARTS.match(token)
                 assert m is not None
