@@ -258,3 +258,79 @@ def test_globs_agree_with_every_split(lists: list[list[str]], items: list[Any]) 
     got = [tuple(g[v] for v in variables) for g in match(space, query)]
     assert len(got) == len(set(got))
     assert set(got) == expected
+
+
+def ground_all(space: AtomSpace, atom: Atom, assignment: dict[Atom, Atom]) -> list[Atom]:
+    """Every atom ``atom`` can become under ``assignment`` (a ChoiceLink: any of its members)
+    that is in the store."""
+    if atom.is_node():
+        return [assignment.get(atom, atom)]
+    if atom.type.name == "ChoiceLink":
+        found: dict[Atom, None] = {}
+        for member in atom.out:
+            found.update(dict.fromkeys(ground_all(space, member, assignment)))
+        return list(found)
+    options = [ground_all(space, child, assignment) for child in atom.out]
+    result: dict[Atom, None] = {}
+    for out in product(*options):
+        link = space.get_link(atom.type, list(out))
+        if link is not None:
+            result[link] = None
+    return list(result)
+
+
+def has_choice(atom: Atom) -> bool:
+    return atom.type.name == "ChoiceLink" or any(has_choice(c) for c in atom.out)
+
+
+choice_leaf = st.one_of(
+    pattern_leaf,
+    st.lists(node_desc, min_size=1, max_size=2).map(lambda out: ("ChoiceLink", out)),
+)
+choice_clause = link_desc(st.one_of(choice_leaf, choice_leaf, link_desc(pattern_leaf)))
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    store=st.lists(data_link, min_size=1, max_size=10),
+    clauses=st.lists(choice_clause, min_size=1, max_size=2),
+    typed=st.lists(st.sampled_from(["ConceptNode", "ListLink", "SetLink"]), min_size=3, max_size=3),
+    declare=st.booleans(),
+)
+def test_typed_variables_and_choices_agree_with_brute_force(
+    store: list[Any], clauses: list[Any], typed: list[str], declare: bool
+) -> None:
+    space = AtomSpace()
+    for desc in store:
+        build(space, desc)
+    positive = [build(space, c) for c in clauses]
+    body = space.add_link("And", positive) if len(positive) > 1 else positive[0]
+    found: dict[Atom, None] = {}
+    variables_in_order(body, found)
+    variables = list(found)
+    types_of = {v: typed[i] for i, v in enumerate(variables)}
+    if declare and variables:
+        decl = space.add_link("VariableList", [
+            space.add_link("TypedVariable", [v, space.add_node("Type", types_of[v])])
+            for v in variables
+        ])
+        query = space.add_link("Get", [decl, body])
+    else:
+        query = space.add_link("Get", [body])
+    own: set[Atom] = set()
+    own_atoms(query, own)
+    domain = [a for a in space if a not in own]
+    expected = set()
+    for values in product(domain, repeat=len(variables)):
+        assignment = dict(zip(variables, values))
+        if declare and any(v.type.name != types_of[k] for k, v in assignment.items()):
+            continue
+        if all(
+            (not clause_vars(clause) and not has_choice(clause))
+            or any(g not in own for g in ground_all(space, clause, assignment))
+            for clause in positive
+        ):
+            expected.add(tuple(values))
+    got = [key(g, variables) for g in match(space, query)]
+    assert len(got) == len(set(got))
+    assert set(got) == expected
