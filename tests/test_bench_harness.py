@@ -40,6 +40,7 @@ def test_quick_core_run_prints_json_lines_table_and_targets(tmp_path: Path) -> N
     for contender in ("floor", "atomtrig"):
         assert ("W1", contender, "insert") in seen
         assert ("W2", contender, "incoming lookup") in seen
+        assert ("W1", contender, "insert (CPU time)") in seen
         assert ("W5", contender, "peak RSS/atom") in seen
     for l in measurements:
         assert l["size"] == 300 and l["value"] > 0
