@@ -693,3 +693,29 @@ def test_anchor_general_path_with_nested_terms(k: Kit) -> None:
     x, y = k.V("$X"), k.V("$Y")
     query = k.L("Get", k.L("Evaluation", p, k.L("List", x, y)))
     assert k.names(match(k.space, query, anchor=first), x, y) == {("a", "b")}
+
+
+def test_limit_stops_the_join_early(k: Kit, monkeypatch: pytest.MonkeyPatch) -> None:
+    from atomtrig.query import joins
+
+    g = k.C("g")
+    for i in range(50):
+        k.L("Inheritance", k.C(f"n{i}"), g)
+        k.L("Member", k.C(f"n{i}"), g)
+    x = k.V("$X")
+    query = k.L("Get", k.L("And", k.L("Inheritance", x, g), k.L("Member", x, g)))
+    made: list[int] = []
+    original = joins._maker
+
+    def counting(variables: Any) -> Any:
+        make = original(variables)
+
+        def wrapped(row: Any) -> Any:
+            made.append(1)
+            return make(row)
+
+        return wrapped
+
+    monkeypatch.setattr(joins, "_maker", counting)
+    assert len(match(k.space, query, limit=2)) == 2
+    assert len(made) == 2  # the search stopped at the second grounding

@@ -392,9 +392,12 @@ class JoinPlan:
                     results.append(row)
         return results
 
-    def run_direct(self, space: AtomSpace, start: Mapping[Atom, Any]) -> list[dict[Atom, Any]] | None:
+    def run_direct(
+        self, space: AtomSpace, start: Mapping[Atom, Any], limit: int | None = None
+    ) -> list[dict[Atom, Any]] | None:
         """The groundings as dicts, straight from the last step, when the alternative is one
-        component with nothing to check afterwards; None when it is not."""
+        component with nothing to check afterwards; None when it is not. With ``limit`` the
+        search stops once it has that many."""
         alt = self.alt
         if len(alt.components) != 1 or alt.virtual or alt.absent:
             return None
@@ -419,13 +422,33 @@ class JoinPlan:
                     first, least = i, size
                     if size == 0:
                         return []
-        results: list[dict[Atom, Any]] = []
-        self.steps(first, bound, indices, True)[0].fn(space, base, results, None)  # type: ignore[misc]
-        return results
+        results: list[dict[Atom, Any]] = [] if limit is None else _Bounded(limit)
+        try:
+            self.steps(first, bound, indices, True)[0].fn(space, base, results, None)  # type: ignore[misc]
+        except _Enough:
+            pass
+        return list(results) if limit is not None else results
 
     def _first_estimate(self, space: AtomSpace, index: int, base: Row, bound: frozenset[int]) -> int:
         return self.steps(index, bound, (index,))[0].estimate(space, base)
 
+
+
+class _Enough(Exception):
+    """Raised by :class:`_Bounded` to stop a search that has all the groundings it wants."""
+
+
+class _Bounded(list):  # type: ignore[type-arg]
+    """A result list that stops the search (raises :class:`_Enough`) once it holds ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def append(self, item: Any) -> None:
+        super().append(item)
+        if len(self) >= self.limit:
+            raise _Enough
 
 
 def _maker(variables: tuple[Atom, ...]) -> Callable[[Row], dict[Atom, Any]]:

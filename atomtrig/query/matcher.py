@@ -156,10 +156,8 @@ def match_compiled(
         plan = _join_plan(pattern, alt)
         if plan is not None:
             if anchor is None and len(pattern.alternatives) == 1:
-                direct = plan.run_direct(space, start)
+                direct = plan.run_direct(space, start, limit)
                 if direct is not None:
-                    if limit is not None:
-                        del direct[limit:]
                     return direct
             rows = _run_join(space, pattern, alt, plan, start, anchor)
             make = plan.make
