@@ -2,7 +2,8 @@
 evaluation of executable links.
 
 Modules: :mod:`~atomtrig.query.pattern` (compiling a pattern), :mod:`~atomtrig.query.matcher`
-(searching the store), :mod:`~atomtrig.query.typecheck` (variable declarations),
+(searching the store), :mod:`~atomtrig.query.joins` (its fast path for plain clauses),
+:mod:`~atomtrig.query.typecheck` (variable declarations),
 :mod:`~atomtrig.query.substitute` (putting groundings into a template) and
 :mod:`~atomtrig.query.errors`.
 
