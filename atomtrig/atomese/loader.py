@@ -104,26 +104,34 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
             return build_form(space, type_name, [name])
 
         flat_head = FLAT_HEAD.match
-        flat_args = FLAT_ARG.finditer
+        flat_args = FLAT_ARG.findall
+
+        def flat_arg(type_name: str, body: str) -> Any:
+            if body[0] == '"':
+                literal = body[1:-1] if "\\" not in body else decode_string(body)
+                t = node_types.get(type_name)
+                return add_node(t, literal) if t is not None else build_form(space, type_name, [literal])
+            return make_truth_value(type_name, [float(x) for x in body.split()])
 
         def flat(token: str) -> Any:
             head = flat_head(token)
             name = head[1]  # type: ignore[index]
             args: list[Any] = []
             plain = True
-            for m in flat_args(token, head.end()):  # type: ignore[union-attr]
-                type_name, body = m.groups()
+            for i, (type_name, body) in enumerate(flat_args(token, head.end())):  # type: ignore[union-attr]
+                if body[0] == '"' and "\\" not in body:
+                    t = node_types.get(type_name)
+                    if t is not None:
+                        args.append(add_node(t, body[1:-1]))
+                        continue
                 try:
-                    if body[0] == '"':
-                        literal = body[1:-1] if "\\" not in body else decode_string(body)
-                        t = node_types.get(type_name)
-                        args.append(add_node(t, literal) if t is not None
-                                    else build_form(space, type_name, [literal]))
-                    else:
-                        args.append(make_truth_value(type_name, [float(x) for x in body.split()]))
-                        plain = False
+                    value = flat_arg(type_name, body)
                 except (AtomtrigError, ValueError) as err:
-                    raise _ArgumentError(m.start(), err) from None
+                    offset = list(FLAT_ARG.finditer(token, head.end()))[i].start()  # type: ignore[union-attr]
+                    raise _ArgumentError(offset, err) from None
+                if value.__class__ is not Node:
+                    plain = False
+                args.append(value)
             lt = link_types.get(name)
             if lt is not None and plain:
                 return add_link(lt, args)
