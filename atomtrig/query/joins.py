@@ -490,7 +490,13 @@ def _compile_step(
             fslot, check = (w1, chk1) if known0 else (w0, chk0)
             if step.unordered:
                 return _known_free_unordered(t, kconst, kwhat, fslot, check, following, own, finish)
-            return _known_free(t, kp, fp, kconst, kwhat, fslot, check, following, own, finish)
+            inner = getattr(following, "chain", None)
+            if inner is not None and not inner[3] and inner[4] == fslot:
+                return _known_free_pair(t, kp, fp, kconst, kwhat, fslot, check, inner, own, finish)
+            fn = _known_free(t, kp, fp, kconst, kwhat, fslot, check, following, own, finish)
+            if following is None:
+                fn.chain = (t, kp, fp, kconst, kwhat, fslot, check)  # type: ignore[attr-defined]
+            return fn
         if not known0 and not known1 and w0 != w1 and not step.unordered:
             return _free_free(t, w0, chk0, w1, chk1, following, own, finish)
     return _generic(step, following, own, finish)
@@ -549,6 +555,78 @@ def _known_free(
                     continue
                 row[fslot] = value
                 following(space, row, results, None)
+        row[fslot] = None
+
+    return fn
+
+
+def _known_free_pair(
+    t: AtomType, kp: int, fp: int, kconst: bool, kwhat: Any, fslot: int, check: Any,
+    inner: tuple[Any, ...], own: frozenset[Atom], finish: Callable[[Row], Any],
+) -> StepFn:
+    """Two chained steps in one loop nest: this one grounds ``fslot``, and the last step (an
+    ordered pair whose known atom is that slot) grounds its own free slot — saving a call and
+    its set-up per candidate of the first step (two-clause joins are the usual patterns)."""
+    own_at = {link.out[kp] for link in own if link.type is t and len(link.out) == 2}
+    t2, kp2, fp2, _, _, fslot2, check2 = inner
+    own_at2 = {link.out[kp2] for link in own if link.type is t2 and len(link.out) == 2}
+
+    def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
+        katom = kwhat if kconst else row[kwhat]
+        exact = False
+        if cands is None:
+            holders = katom._incoming
+            if holders is None:
+                return
+            cls = holders.__class__
+            if cls is dict:
+                cands = tuple(holders.get(t) or ())
+                exact = True
+            elif cls is list:
+                cands = tuple(holders)
+            else:
+                cands = (holders,)
+        risky = katom in own_at
+        append = results.append
+        for link in cands:
+            out = link.out
+            if len(out) != 2 or out[kp] is not katom:
+                continue
+            if not exact and link.type is not t:
+                continue
+            if risky and link in own:
+                continue
+            middle = out[fp]
+            if middle in own or (check is not None and not check(middle)):
+                continue
+            row[fslot] = middle
+            holders = middle._incoming
+            if holders is None:
+                continue
+            cls = holders.__class__
+            exact2 = False
+            if cls is dict:
+                cands2: Any = tuple(holders.get(t2) or ())
+                exact2 = True
+            elif cls is list:
+                cands2 = tuple(holders)
+            else:
+                cands2 = (holders,)
+            risky2 = middle in own_at2
+            for link2 in cands2:
+                out2 = link2.out
+                if len(out2) != 2 or out2[kp2] is not middle:
+                    continue
+                if not exact2 and link2.type is not t2:
+                    continue
+                if risky2 and link2 in own:
+                    continue
+                value = out2[fp2]
+                if value in own or (check2 is not None and not check2(value)):
+                    continue
+                row[fslot2] = value
+                append(finish(row))
+            row[fslot2] = None
         row[fslot] = None
 
     return fn
