@@ -153,3 +153,10 @@ def test_printing_then_evaluating_gives_the_same_atom(spec: tuple) -> None:
 def test_string_literals_round_trip(text: str) -> None:
     assert decode_string(quote_string(text)) == text
     assert read(quote_string(text)) == [text]
+
+
+def test_the_grammar_ships_inside_the_package() -> None:
+    # atomtrig/grammar links to grammar/, and package data takes grammar/*.lark into the wheel
+    # (checked by hand with `pip wheel . --no-deps`: atomtrig/grammar/atomese.lark is inside).
+    assert (REPO / "atomtrig" / "grammar").resolve() == (REPO / "grammar").resolve()
+    assert '"grammar/*.lark"' in (REPO / "pyproject.toml").read_text()
