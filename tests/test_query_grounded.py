@@ -40,6 +40,9 @@ def clean_registry() -> Iterator[None]:
 
     mod = __import__("sys").modules["atomtrig.query.grounded"]
     saved = (dict(mod._registry), dict(mod._registered_as), set(mod._allowed), list(mod._resolvers))
+    with mod._lock:  # other layers' resolvers (e.g. for "scm:" names) are not under test here
+        mod._resolvers.clear()
+        mod._invalidate()
     yield
     with mod._lock:
         mod._registry.clear()
