@@ -327,7 +327,7 @@ class AtomSpace:
                 store.added(atom)
             if tv is not None:
                 store.tv_changed(atom, old_tv)
-        if self._watching:
+        if self._watched or self._type_watch:  # (_watching is also set by a store alone)
             self._emit_added(atom, created, tv, old_tv)
         if store is not None:
             store.call_done()
@@ -659,7 +659,7 @@ class AtomSpace:
         with self._lock:
             for t, key, tv in records:
                 if not t.is_node and key and key[0].__class__ is int:
-                    key = tuple([loaded[i] for i in key])
+                    key = tuple(map(loaded.__getitem__, key))
                 table = tables.get(t)
                 if table is None:
                     table = self._table(t)

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from atomtrig.core.atom import Atom
+from atomtrig.core.atom import Atom, Node
 from atomtrig.core.truthvalue import DEFAULT_TV, TruthValue
 from atomtrig.core.types import AtomType, types
 from atomtrig.storage.base import Batch, StorageBackend
@@ -65,9 +65,10 @@ def register_open_hook(hook: OpenHook) -> None:
 
 @dataclass
 class _Transaction:
-    undo: list[tuple[Any, ...]] = field(default_factory=list)
     revived: dict[Atom, Atom] = field(default_factory=dict)
-    marks: list[tuple[int, int]] = field(default_factory=list)
+    """Removed atom -> the atom a rollback brought back in its place."""
+    replays: list[tuple[int, int]] = field(default_factory=list)
+    """Ranges of the log written by savepoint rollbacks (restorations, never undone)."""
 
 
 class _ThreadState(threading.local):
@@ -121,89 +122,71 @@ class StoreBinding:
             by_tid[tid] = t
             self._type_ids[t] = tid
             self._next_tid = max(self._next_tid, tid + 1)
-        atom_ids: list[int] = []
-        note = atom_ids.append
-        position: dict[int, int] = {}
+        position: dict[int, int] = {}  # store id -> record number (insertion-ordered)
 
         def records() -> Iterator[tuple[AtomType, Any, TruthValue | None]]:
+            pos = position
+            at = pos.__getitem__
             try:
                 for count, (aid, tid, name, out, tv) in enumerate(loaded.atoms):
-                    position[aid] = count
-                    note(aid)
-                    t = by_tid[tid]
+                    pos[aid] = count
                     if out is None:
-                        yield t, name, None if tv is None else decode_tv(tv)
+                        yield by_tid[tid], name, None if tv is None else decode_tv(tv)
                     else:
-                        key = tuple(position[int(x)] for x in out.split())
-                        yield t, key, None if tv is None else decode_tv(tv)
+                        yield (by_tid[tid], tuple(map(at, map(int, out.split()))),
+                               None if tv is None else decode_tv(tv))
             except (KeyError, ValueError, TypeError) as error:
                 raise StoreCorruptError(f"the store's atom table is damaged ({error!r})") from None
 
         atoms = self.space.load_atoms(records())
+        atom_ids = list(position)
         self._ids = dict(zip(atoms, atom_ids))
         self._next_id = loaded.next_id
-        by_id = dict(zip(atom_ids, atoms))
-        with self.space._lock:
-            for aid, kid, text in loaded.values:
-                try:
-                    atom, key = by_id[aid], by_id[kid]
-                except KeyError:
-                    raise StoreCorruptError(
-                        f"the store holds a value of a missing atom ({aid}, {kid})"
-                    ) from None
-                value = decode_value(text, self.space)
-                # Restoring, not changing: written straight in, so no trigger sees it.
-                if atom._values is None:
-                    atom._values = {key: value}
-                else:
-                    atom._values[key] = value
+        value_rows = list(loaded.values)
+        if value_rows:
+            by_id = dict(zip(atom_ids, atoms))
+            with self.space._lock:
+                for aid, kid, text in value_rows:
+                    try:
+                        atom, key = by_id[aid], by_id[kid]
+                    except KeyError:
+                        raise StoreCorruptError(
+                            f"the store holds a value of a missing atom ({aid}, {kid})"
+                        ) from None
+                    value = decode_value(text, self.space)
+                    # Restoring, not changing: written straight in, so no trigger sees it.
+                    if atom._values is None:
+                        atom._values = {key: value}
+                    else:
+                        atom._values[key] = value
         self._types_seen = 0  # declared types are re-checked on the first commit
 
     # -- the store hook (called by the core) -------------------------------------------------
+    # One list per thread is both the store's "what changed" and, inside a transaction, the
+    # undo log (each entry carries what it replaced), so a change costs one append.
     def added(self, atom: Atom) -> None:
-        local = self._local
-        if self.backend is not None:
-            local.ops.append((_ADD, atom))
-        tx = local.tx
-        if tx is not None and not local.replaying:
-            tx.undo.append(("add", atom))
+        self._local.ops.append((_ADD, atom))
 
     def tv_changed(self, atom: Atom, old: TruthValue) -> None:
-        local = self._local
-        if self.backend is not None:
-            local.ops.append((_TV, atom))
-        tx = local.tx
-        if tx is not None and not local.replaying:
-            tx.undo.append(("tv", atom, old))
+        self._local.ops.append((_TV, atom, old))
 
     def value_changed(self, atom: Atom, key: Atom, old: object) -> None:
-        local = self._local
-        if self.backend is not None:
-            local.ops.append((_VALUE, atom, key))
-        tx = local.tx
-        if tx is not None and not local.replaying:
-            tx.undo.append(("value", atom, key, old))
+        self._local.ops.append((_VALUE, atom, key, old))
 
     def removing(self, atom: Atom) -> None:
-        local = self._local
-        if self.backend is not None:
-            local.ops.append((_REMOVE, atom))
-        tx = local.tx
-        if tx is not None and not local.replaying:
-            values = dict(atom._values) if atom._values else None
-            tx.undo.append(("remove", atom, atom._tv, values))
+        values = atom._values
+        self._local.ops.append((_REMOVE, atom, atom._tv, dict(values) if values else None))
 
     def cleared(self) -> None:
-        local = self._local
-        if self.backend is not None:
-            local.ops.append((_CLEAR,))
-        if local.tx is not None and not local.replaying:
-            local.tx.undo.append(("clear",))
+        self._local.ops.append((_CLEAR,))
 
     def call_done(self) -> None:
         local = self._local
         if local.tx is None and local.ops and not local.replaying:
-            self._flush(local)
+            if self.backend is None:  # an undo-only binding: nothing to keep outside a transaction
+                local.ops.clear()
+            else:
+                self._flush(local)
 
     # -- state of the layers above (trigger statistics, schedules, the firing journal) ------
     def put_state(self, namespace: str, key: str, value: str | None, commit: bool = False) -> None:
@@ -302,11 +285,12 @@ class StoreBinding:
         ensure = self._ensure
         for op in ops:
             tag = op[0]
-            atom = op[1] if len(op) > 1 else None
             if tag == _ADD:
+                atom = op[1]
                 if atom._space is space and atom not in ids:
                     ensure(atom, batch)
             elif tag == _TV:
+                atom = op[1]
                 if atom._space is space:
                     atom_id = ids.get(atom)
                     if atom_id is None:
@@ -314,7 +298,7 @@ class StoreBinding:
                     else:
                         batch.tvs[atom_id] = encode_tv(atom._tv)
             elif tag == _VALUE:
-                key = op[2]
+                atom, key = op[1], op[2]
                 if atom._space is space and key._space is space:
                     atom_id = ensure(atom, batch)
                     key_id = ensure(key, batch)
@@ -322,16 +306,15 @@ class StoreBinding:
                     value = values.get(key) if values else None
                     batch.values[(atom_id, key_id)] = None if value is None else encode_value(value)
             elif tag == _REMOVE:
+                atom = op[1]
                 atom_id = ids.pop(atom, None)
                 if atom_id is not None:
                     removed_ids.append((atom, atom_id))
                     batch.removals.append(atom_id)
             elif tag == _CLEAR:
-                kept_types = batch.types
-                batch = Batch(clear=True, types=kept_types)
-                for live in list(ids):
-                    if live._space is not space:
-                        removed_ids.append((live, ids.pop(live)))
+                batch = Batch(clear=True, types=batch.types)
+                for gone in [a for a in ids if a._space is not space]:
+                    removed_ids.append((gone, ids.pop(gone)))
                 # atoms added after the clear (in this batch) are picked up again below
             elif tag == _STATE:
                 batch.state[(op[1], op[2])] = op[3]
@@ -358,21 +341,25 @@ class StoreBinding:
         atom_id = ids.get(atom)
         if atom_id is not None:
             return atom_id
-        if atom.is_node():
+        if atom.__class__ is Node:
             name: str | None = atom.name
             out: str | None = None
         else:
             name = None
-            out = " ".join([str(ids.get(c) or self._ensure(c, batch)) for c in atom.out])
-        tid = self._type_ids.get(atom.type) or self._type_id(atom.type, batch)
+            parts = []
+            for child in atom.out:
+                child_id = ids.get(child)
+                parts.append(str(child_id if child_id is not None else self._ensure(child, batch)))
+            out = " ".join(parts)
+        tid = self._type_ids.get(atom.type)
+        if tid is None:
+            tid = self._type_id(atom.type, batch)
         atom_id = self._next_id
         self._next_id = atom_id + 1
         ids[atom] = atom_id
         self._fresh.append(atom)
         tv = atom._tv
-        batch.inserts.append(
-            (atom_id, tid, name, out, None if tv is DEFAULT_TV else encode_tv(tv))
-        )
+        batch.inserts.append((atom_id, tid, name, out, None if tv is DEFAULT_TV else encode_tv(tv)))
         values = atom._values
         if values:
             space = self.space
@@ -392,41 +379,48 @@ class StoreBinding:
             raise StoreClosedError("this AtomSpace's store was closed")
         outermost = local.tx is None
         if outermost:
-            if local.ops and self.backend is not None:
-                self._flush(local)  # earlier auto-committed work stays out of this one
+            if local.ops:
+                if self.backend is not None:
+                    self._flush(local)  # earlier auto-committed work stays out of this one
+                else:
+                    local.ops.clear()
             local.tx = _Transaction()
             with self._write_lock:
                 self._open_transactions += 1
         tx = local.tx
         assert tx is not None
-        mark = (len(local.ops), len(tx.undo))
-        tx.marks.append(mark)
+        mark = len(local.ops)
         try:
             yield
         except BaseException:
-            tx.marks.pop()
             if outermost:
                 self._end_transaction(local)
-                self._discarded(local.ops)
-                local.ops = []
-                self._undo(tx, 0, local)
-                if local.ops and self.backend is not None:
-                    self._flush(local)  # restorations that others' commits made necessary
+                entries, local.ops = local.ops, []
+                self._discarded(entries)
+                self._undo(tx, entries, 0, local)
+                if local.ops:
+                    if self.backend is not None:
+                        self._flush(local)  # restorations that others' commits made necessary
+                    else:
+                        local.ops.clear()
             else:
-                self._discarded(local.ops[mark[0]:])
-                del local.ops[mark[0]:]
-                self._undo(tx, mark[1], local)
+                entries = local.ops[mark:]
+                del local.ops[mark:]
+                tx.replays = [r for r in tx.replays if r[0] < mark]
+                self._discarded(entries)
+                self._undo(tx, entries, mark, local)
             raise
-        tx.marks.pop()
         if outermost:
             self._end_transaction(local)
-            if local.ops and self.backend is not None:
+            if self.backend is None:
+                local.ops.clear()
+            elif local.ops:
                 try:
                     self._flush(local)
                 except BaseException:
-                    self._discarded(local.ops)
-                    local.ops = []
-                    self._undo(tx, 0, local)
+                    entries, local.ops = local.ops, []
+                    self._discarded(entries)
+                    self._undo(tx, entries, 0, local)
                     raise
 
     def _end_transaction(self, local: _ThreadState) -> None:
@@ -438,11 +432,14 @@ class StoreBinding:
         """True inside ``transaction()`` on this thread."""
         return self._local.tx is not None
 
-    def _undo(self, tx: _Transaction, down_to: int, local: _ThreadState) -> None:
-        entries = tx.undo[down_to:]
-        del tx.undo[down_to:]
+    def _undo(
+        self, tx: _Transaction, entries: list[tuple[Any, ...]], base: int, local: _ThreadState
+    ) -> None:
+        """Undo ``entries`` (the log from position ``base`` on) in reverse, skipping the entries
+        that earlier savepoint rollbacks made (they restored, and are not to be undone)."""
         space = self.space
         revived = tx.revived
+        skip = [(a - base, b - base) for a, b in tx.replays if b > base]
 
         def live(atom: Atom) -> Atom:
             while atom in revived:
@@ -451,42 +448,48 @@ class StoreBinding:
 
         deferred: list[tuple[Atom, Atom, object]] = []  # values whose key is revived later
         holders = self._key_holders(entries)
+        replay_start = len(local.ops)
         local.replaying = True
         try:
-            for entry in reversed(entries):
-                kind = entry[0]
+            for index in range(len(entries) - 1, -1, -1):
+                if skip and any(a <= index < b for a, b in skip):
+                    continue
+                entry = entries[index]
+                tag = entry[0]
                 try:
-                    if kind == "add":
+                    if tag == _ADD:
                         atom = live(entry[1])
                         if atom._space is space:
                             space.remove(atom, recursive=True)
-                    elif kind == "tv":
+                    elif tag == _TV:
                         atom = live(entry[1])
                         if atom._space is space:
                             space.set_tv(atom, entry[2])
-                    elif kind == "value":
+                    elif tag == _VALUE:
                         atom, key = live(entry[1]), live(entry[2])
                         if atom._space is space and key._space is space:
                             space.set_value(atom, key, entry[3])
-                    elif kind == "remove":
+                    elif tag == _REMOVE:
                         self._revive(entry, live, revived, deferred, holders)
-                    elif kind == "clear":
+                    elif tag == _CLEAR:
                         log.warning("a transaction that called clear() was rolled back; the "
                                     "cleared atoms are not restored in memory")
                 except Exception:  # keep undoing the rest; report the first cause upstream
-                    log.exception("undoing %s during a rollback failed", kind)
+                    log.exception("undoing a change during a rollback failed")
             for atom, key, value in deferred:
                 atom, key = live(atom), live(key)
                 if atom._space is space and key._space is space:
                     space.set_value(atom, key, value)
         finally:
             local.replaying = False
+            if local.tx is not None:  # a savepoint: what the rollback did stays in the log
+                tx.replays.append((replay_start, len(local.ops)))
 
     def _key_holders(self, entries: list[tuple[Any, ...]]) -> dict[Atom, list[Atom]]:
         """For each atom the rollback will bring back: the live atoms holding values under it as
         a key. Those values stay filed under the removed key object until its revival re-files
         them. (One pass over the space, only when the rollback undoes a removal.)"""
-        doomed = {entry[1] for entry in entries if entry[0] == "remove"}
+        doomed = {entry[1] for entry in entries if entry[0] == _REMOVE}
         found: dict[Atom, list[Atom]] = {}
         if not doomed:
             return found
