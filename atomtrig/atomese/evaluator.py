@@ -447,8 +447,7 @@ class Interpreter:
                 return self._define(SList([DEFINE, name, lam], x.pos, x.source), env)
             if name.__class__ is not Symbol:
                 raise AtomeseRuntimeError(f"define: {_short(name)} is not a name")
-            value = self._lambda(lam, env, name.name)
-            env.vars[name] = value
+            env.vars[name] = self._lambda(lam, env, name.name)
             return UNSPECIFIED
         if target.__class__ is not Symbol:
             raise AtomeseRuntimeError(f"define: {_short(target)} is not a name")

@@ -53,6 +53,8 @@ class FastToken(Token):
     """A Lark token whose line and column are computed only when asked for."""
 
     __slots__ = ("src",)
+    src: Source
+    start_pos: int
 
     def __new__(cls, type_: str, value: str, start_pos: int, src: Source) -> FastToken:
         self = str.__new__(cls, value)
@@ -62,24 +64,24 @@ class FastToken(Token):
         self.src = src
         return self
 
-    @property  # type: ignore[override]
-    def line(self) -> int:
+    @property
+    def line(self) -> int:  # type: ignore[override]
         return self.src.location(self.start_pos).line
 
-    @property  # type: ignore[override]
-    def column(self) -> int:
+    @property
+    def column(self) -> int:  # type: ignore[override]
         return self.src.location(self.start_pos).column
 
-    @property  # type: ignore[override]
-    def end_line(self) -> int:
+    @property
+    def end_line(self) -> int:  # type: ignore[override]
         return self.src.location(self.start_pos + len(self.value)).line
 
-    @property  # type: ignore[override]
-    def end_column(self) -> int:
+    @property
+    def end_column(self) -> int:  # type: ignore[override]
         return self.src.location(self.start_pos + len(self.value)).column
 
-    @property  # type: ignore[override]
-    def end_pos(self) -> int:
+    @property
+    def end_pos(self) -> int:  # type: ignore[override]
         return self.start_pos + len(self.value)
 
     def __reduce__(self) -> Any:
@@ -194,7 +196,7 @@ def _parse_error(src: Source, err: UnexpectedToken) -> AtomeseSyntaxError:
             if isinstance(t, Token) and t.type in ("HEAD", "LPAR")
         ]
         if opened:
-            where = src.location(opened[-1].start_pos)
+            where = src.location(opened[-1].start_pos or 0)
             message = (
                 f"end of text inside the list opened at line {where.line}, column "
                 f"{where.column}: a ')' is missing"

@@ -51,6 +51,9 @@ _IGNORED_FORMS = frozenset({"use-modules", "use-module"})
 ProgressCallback = Callable[[int], None]
 
 
+Items = list[Any]  # (the transformers have a method named list)
+
+
 class _ArgumentError(Exception):
     """An argument of a flat link that failed, and where in the token it is."""
 
@@ -116,7 +119,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         def flat(token: str) -> Any:
             head = flat_head(token)
             name = head[1]  # type: ignore[index]
-            args: list[Any] = []
+            args: Items = []
             plain = True
             for i, (type_name, body) in enumerate(flat_args(token, head.end())):  # type: ignore[union-attr]
                 if body[0] == '"' and "\\" not in body:
@@ -173,7 +176,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         raise self._error(token.start_pos, f"a plain atom dump cannot hold {token!r}")
 
     # -- callbacks ---------------------------------------------------------------------------
-    def list(self, children: list[Any]) -> Any:
+    def list(self, children: Items) -> Any:
         head = children[0]
         if head.type != "HEAD":
             raise self._error(
@@ -216,13 +219,13 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
             raise self._error(head.start_pos, str(err)) from None
         raise self._error(head.start_pos, f"cannot load ({name} ...)")  # pragma: no cover
 
-    def _set_value(self, args: list[Any]) -> None:
+    def _set_value(self, args: Items) -> None:
         if len(args) != 3 or not isinstance(args[0], Atom) or not isinstance(args[1], Atom):
             raise AtomFormError("(cog-set-value! atom key value) takes an atom, a key atom and a value")
         self.space.set_value(args[0], args[1], args[2])
         return None
 
-    def quoted(self, children: list[Any]) -> Any:
+    def quoted(self, children: Items) -> Any:
         mark, item = children
         if mark.type == "QUOTE" and item.__class__ is FastToken and item.type == "ATOM":
             value = parse_bare(item)
@@ -230,7 +233,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 return value
         raise self._error(mark.start_pos, "a plain atom dump can only quote type names")
 
-    def items(self, children: list[Any]) -> list[Any]:
+    def items(self, children: Items) -> Items:
         # Tokens become atoms, truth values, strings and numbers as soon as they are read, so
         # a top-level node is in the store before the parser goes on.
         c = children[-1]
@@ -251,11 +254,11 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 c = self._value(c)
         if len(children) == 1:
             return [c]
-        acc: list[Any] = children[0]
+        acc: Items = children[0]
         acc.append(c)
         return acc
 
-    def start(self, children: list[Any]) -> int:
+    def start(self, children: Items) -> int:
         count = 0
         for c in children[0] if children else ():
             if c is not None and not isinstance(c, Atom):

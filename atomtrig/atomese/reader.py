@@ -35,6 +35,9 @@ _QUOTES = {
 }
 
 
+Items = list[Any]  # (the transformers have a method named list)
+
+
 class DatumReader(Transformer):  # type: ignore[type-arg]
     """The parser callbacks of :func:`read`."""
 
@@ -59,20 +62,20 @@ class DatumReader(Transformer):  # type: ignore[type-arg]
             if kind == "FLAT":
                 head = FLAT_HEAD.match(token)
                 assert head is not None
-                items: list[Any] = [sym(head[1])]
+                items: Items = [sym(head[1])]
                 for m in FLAT_ARG.finditer(token, head.end()):
                     type_name, body = m.groups()
                     if body[0] == '"':
-                        rest: list[Any] = [decode_string(body)]
+                        rest: Items = [decode_string(body)]
                     else:
                         rest = [parse_bare(x) for x in body.split()]
                     items.append(SList([sym(type_name), *rest], pos + m.start(), self.source))
                 return SList(items, pos, self.source)
             if kind == "TV":
-                m = TV_PARTS.match(token)
-                assert m is not None
+                tv = TV_PARTS.match(token)
+                assert tv is not None
                 return SList(
-                    [sym(m[1])] + [parse_bare(x) for x in m[2].split()], pos, self.source
+                    [sym(tv[1])] + [parse_bare(x) for x in tv[2].split()], pos, self.source
                 )
             if kind == "CHAR":
                 return parse_char(token)
@@ -81,28 +84,28 @@ class DatumReader(Transformer):  # type: ignore[type-arg]
             raise AtomeseSyntaxError(str(err), loc, self.source.line_text(loc.line)) from None
         raise AssertionError(f"unexpected token {kind}")  # pragma: no cover
 
-    def list(self, children: list[Any]) -> SList:
+    def list(self, children: Items) -> SList:
         head = children[0]
         items = [self._datum(c) for c in children[1]] if len(children) == 3 else []
         if head.type == "HEAD":
             items.insert(0, parse_bare(head.value[1:].lstrip()))
         return SList(items, head.start_pos, self.source)
 
-    def items(self, children: list[Any]) -> list[Any]:
+    def items(self, children: Items) -> Items:
         if len(children) == 1:
             return children
         children[0].append(children[1])
         return children[0]  # type: ignore[no-any-return]
 
-    def quoted(self, children: list[Any]) -> SList:
+    def quoted(self, children: Items) -> SList:
         mark, item = children
         return SList([_QUOTES[mark.type], self._datum(item)], mark.start_pos, self.source)
 
-    def start(self, children: list[Any]) -> list[Any]:
+    def start(self, children: Items) -> Items:
         return [self._datum(c) for c in children[0]] if children else []
 
 
-def read(text: str, filename: str = "<string>") -> list[Any]:
+def read(text: str, filename: str = "<string>") -> Items:
     """Every top-level datum of ``text``. Raises
     :class:`~atomtrig.atomese.errors.AtomeseSyntaxError` with the place of the first error."""
 
