@@ -56,6 +56,12 @@ def test_the_graph_is_stored_as_atoms_and_read_back() -> None:
     # it can be drawn like anything else
     graph = space.to_networkx()
     assert node in graph
+    # and queried with the pattern matcher: the inputs of D
+    x = space.add_node("VariableNode", "$X")
+    inputs_of_d = space.add_link("GetLink", [space.add_link("EvaluationLink", [
+        space.get_node("PredicateNode", "stage-input"), space.add_link("ListLink", [d, x])])])
+    found = space.execute(inputs_of_d)
+    assert sorted(a.name for a in found.out) == ["diamond/B", "diamond/C"]
 
 
 def test_storing_a_changed_graph_removes_what_is_gone() -> None:
