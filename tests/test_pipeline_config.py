@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -335,3 +336,28 @@ def test_float_text_round_trips(x: float) -> None:
 def test_json_text_round_trips_for_list_defaults(value: object) -> None:
     wrapped = [value]
     assert convert_value("k", json.dumps(wrapped), []) == wrapped
+
+
+def test_gotaglio_style_constructor_passing_the_defaults_to_super() -> None:
+    class Styled(Pipeline):
+        name = "styled"
+
+        def __init__(self, replacement_config: Any = None, flat_config_patch: Any = None, **options: Any) -> None:
+            default_config = {"infer": {"model": {"name": Prompt("Model name")}}}
+            super().__init__(default_config, replacement_config, flat_config_patch, **options)
+
+        def stages(self) -> dict[str, Any]:
+            name = self.setting("infer.model.name")
+
+            async def infer(context: dict[str, Any]) -> str:
+                return name
+
+            return {"infer": infer}
+
+    log = run_pipeline(Styled, [{"id": 1}], ["infer.model.name=gpt4o"])
+    assert log["results"][0]["stages"] == {"infer": "gpt4o"}
+    assert log["pipeline"]["config"] == {"infer": {"model": {"name": "gpt4o"}}}
+    with pytest.raises(ConfigError, match="unknown setting 'x.y'"):
+        run_pipeline(Styled, [{"id": 1}], ["infer.model.name=m", "x.y=1"])
+    assert run_pipeline(Styled, [{"id": 1}], ["infer.model.name=m", "x.y=1"], allow_new_keys=True)[
+        "pipeline"]["config"]["x"] == {"y": 1}
