@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 NAME = "load"
@@ -51,8 +52,12 @@ def run(args: argparse.Namespace) -> int:
                 TimeRemainingColumn(), disable=not show, transient=True,
             ) as progress:
                 task = progress.add_task(f"loading {name}", total=len(text) or 1)
+                # Into a store (--store): one transaction per file, so a file loads fast (one
+                # commit) and all or nothing.
+                grouped = space.transaction() if space._store is not None else nullcontext()
                 try:
-                    load_atoms(space, text, name, lambda pos: progress.update(task, completed=pos))
+                    with grouped:
+                        load_atoms(space, text, name, lambda pos: progress.update(task, completed=pos))
                 except (AtomeseError, AtomtrigError) as err:
                     report(err)
                     status = 1
