@@ -7,7 +7,9 @@ Workloads (each contender in a fresh process per round, rounds interleaved, figu
 - **chain** 10,000 cases (``--cases``) through four trivial stages (``x + 1``, ``* 2``, ``- 1``,
   a comparison with the case), two cases in flight (``--concurrency``). Contenders:
   ``hand`` (the floor: the four awaits written out in one coroutine per case, a worker pool of
-  the same size, every case's context kept) and ``atomtrig`` (``run_pipeline``: the whole call,
+  the same size, every case's context kept), ``hand-gather`` (the other common hand-written
+  form: ``asyncio.gather`` over a task per case, limited by a semaphore; a reference) and
+  ``atomtrig`` (``run_pipeline``: the whole call,
   from the case check to the finished run log with per-stage start/end/elapsed).
   Target: ``atomtrig`` >= 0.6x ``hand``.
 - **chain-suspending** the same, but each stage awaits ``asyncio.sleep(0)`` once (a stage that
@@ -94,6 +96,28 @@ def _hand(cases: list[dict[str, Any]], concurrency: int, suspend: bool) -> list[
     return asyncio.run(main())
 
 
+def _hand_gather(cases: list[dict[str, Any]], concurrency: int, suspend: bool) -> list[dict[str, Any]]:
+    """The other common hand-written form: a task per case, a semaphore for the limit."""
+    a, b, c, d = _stages(suspend)
+
+    async def main() -> list[dict[str, Any]]:
+        limit = asyncio.Semaphore(concurrency)
+
+        async def chain(case: dict[str, Any]) -> dict[str, Any]:
+            async with limit:
+                context: dict[str, Any] = {"case": case, "stages": {}, "metadata": {}}
+                stages = context["stages"]
+                stages["a"] = await a(context)
+                stages["b"] = await b(context)
+                stages["c"] = await c(context)
+                stages["d"] = await d(context)
+                return context
+
+        return list(await asyncio.gather(*(chain(case) for case in cases)))
+
+    return asyncio.run(main())
+
+
 def _atomtrig(cases: list[dict[str, Any]], concurrency: int, suspend: bool) -> list[dict[str, Any]]:
     from atomtrig.pipeline import Pipeline, run_pipeline
 
@@ -114,7 +138,7 @@ def chain_target(probe: Probe, contender: str, cases: int, concurrency: int, sus
     """Median wall-clock and CPU seconds over ``passes`` runs of ``cases`` cases (after one
     warm-up run)."""
     suite = [{"id": i, "x": i} for i in range(cases)]
-    run = {"hand": _hand, "atomtrig": _atomtrig}[contender]
+    run = {"hand": _hand, "hand-gather": _hand_gather, "atomtrig": _atomtrig}[contender]
     results = run(suite[: max(1, cases // 10)], concurrency, suspend)  # warm-up
     seconds, cpu = [], []
     for _ in range(passes):
@@ -214,11 +238,12 @@ def _progress(round_: int, job: Job, result: Any) -> None:
 
 def run(argv: list[str] | None = None, stream: Any = None) -> Report:
     args = _args(argv)
-    report = Report("pipeline", baseline="hand", stream=stream, json_path=args.json_path)
+    report = Report("pipeline", baseline="hand", references=("hand-gather",), stream=stream,
+                    json_path=args.json_path)
     for workload, suspend in (("chain", False), ("chain-suspending", True)):
         jobs = [Job(c, "bench.bench_pipeline:chain_target",
                     {"contender": c, "cases": args.cases, "concurrency": args.concurrency, "suspend": suspend})
-                for c in ("hand", "atomtrig")]
+                for c in ("hand", "hand-gather", "atomtrig")]
         samples = run_interleaved(jobs, args.repeats, _progress)
         for c, results in samples.items():
             ok = successes(results)
