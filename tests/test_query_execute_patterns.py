@@ -496,3 +496,24 @@ def test_defined_predicate_as_a_virtual_clause(animals: AtomSpace) -> None:
     pets = execute(animals, Get(And(Inheritance(x, C("animal")),
                                     Evaluation(atomtrig.DefinedPredicate("is-pet"), List(x)))))
     assert members(pets) == {C("cat"), C("dog")}
+
+
+def test_classic_finite_state_machine(space: AtomSpace) -> None:
+    # tests/query/finite-state-machine.scm: a BindLink whose rewrite writes the next state and
+    # deletes the current one; the DeleteLink vanishes from the rewrite's AndLink.
+    current, cur, nxt = atomtrig.AnchorNode("Current State"), Variable("$curr-state"), Variable("$next-state")
+    List(current, C("initial state"))
+    for a, b in (("initial state", "green"), ("green", "yellow"), ("yellow", "red"), ("red", "green")):
+        List(C(a), C(b))
+    step = Bind(VariableList(cur, nxt),
+                And(List(current, cur), List(cur, nxt)),
+                And(List(current, nxt), Delete(List(current, cur))))
+    seen = []
+    for _ in range(5):
+        result = execute(space, step)
+        (only,) = result.out
+        assert only.type.name == "AndLink" and len(only.out) == 1
+        seen.append(only.out[0].out[1].name)
+    assert seen == ["green", "yellow", "red", "green", "yellow"]
+    states = [link for link in current.incoming_by_type("ListLink") if link.out[1].is_a("ConceptNode")]
+    assert states == [List(current, C("yellow"))]
