@@ -517,3 +517,29 @@ def test_classic_finite_state_machine(space: AtomSpace) -> None:
     assert seen == ["green", "yellow", "red", "green", "yellow"]
     states = [link for link in current.incoming_by_type("ListLink") if link.out[1].is_a("ConceptNode")]
     assert states == [List(current, C("yellow"))]
+
+
+def test_classic_eval_var_executable_groundings_run_in_the_rewrite(space: AtomSpace) -> None:
+    # tests/query/eval-var.scm: the rewrite is just $action, grounded by an ExecutionOutputLink;
+    # the classic instantiator runs it. A grounding that is only data is left as it is, and a
+    # quoted one stays quoted data.
+    cxt, cond, action = Variable("$cxt"), Variable("$condition"), Variable("$action")
+    grounded("t-truf")(lambda x: x.name == "good")
+    grounded("t-konsekwens")(lambda x: atomtrig.current_atomspace().add_link("Implication", [x, x]))
+    try:
+        for situation, verdict, what in (("situation", "good", "acceptance"), ("predicament", "bad", "rejection")):
+            # (there is no ContextLink type here: a ListLink plays its part)
+            List(C(situation),
+                 Evaluation(GroundedPredicate("py:t-truf"), List(C(verdict))),
+                 ExecutionOutput(GroundedSchema("py:t-konsekwens"), List(Predicate(what))))
+        do_things = Bind(VariableList(cxt, cond, action),
+                         And(List(cxt, cond, action), Evaluation(Predicate("holds"), List(cond))),
+                         action)
+        Evaluation(Predicate("holds"), List(Evaluation(GroundedPredicate("py:t-truf"), List(C("good")))))
+        result = execute(space, do_things)
+        assert result is SetLink(atomtrig.ImplicationLink(Predicate("acceptance"), Predicate("acceptance")))
+        kept = execute(space, Get(VariableList(cxt, cond, action), List(cxt, cond, action)))
+        assert len(kept.out) == 2  # GetLink gives the groundings themselves, not run
+    finally:
+        unregister("t-truf")
+        unregister("t-konsekwens")

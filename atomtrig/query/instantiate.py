@@ -8,7 +8,10 @@ Evaluatable sub-terms (EvaluationLink, AndLink, EqualLink...) are data here. Sco
 the template — LambdaLink, SatisfyingSetLink, a PutLink's body, nested BindLink/GetLink — keep
 their own bound variables: the grounding is substituted only into their free variables.
 QuoteLinks at the outermost level are consumed (a quoted BindLink becomes a real BindLink);
-UnquoteLink turns substitution back on inside them.
+UnquoteLink turns substitution back on inside them. A variable grounded by an executable link
+(an ExecutionOutputLink, a PutLink, a GetLink...) has that link run when it is put into the
+template, as the classic instantiator does (once: its result is not run again); quote it in the
+store to keep it as data.
 
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> import atomtrig.query
@@ -28,11 +31,13 @@ UnquoteLink turns substitution back on inside them.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from atomtrig.core.atom import Atom
 from atomtrig.core.types import types
 from atomtrig.query.engine import (
     DATA_EXECUTABLE,
+    EMPTY,
     EXECUTORS,
     Binding,
     Result,
@@ -41,9 +46,9 @@ from atomtrig.query.engine import (
     lookup,
     own,
 )
+from atomtrig.query.errors import ExecutionTypeError
 
 if TYPE_CHECKING:
-    from atomtrig.core.atom import Atom
     from atomtrig.core.atomspace import AtomSpace
 
 _VARIABLE = types["VariableNode"]
@@ -66,7 +71,7 @@ def instantiate(space: AtomSpace, template: Atom, grounding: Mapping[Atom, Bindi
 
 
 Maker = Callable[["AtomSpace", Mapping["Atom", Binding]], Result]
-_Part = Callable[["AtomSpace", Mapping["Atom", Binding]], "Binding | None"]
+_Part = Callable[["AtomSpace", Mapping["Atom", Binding]], Any]
 _CONST = None  # a sub-template with nothing to replace or run
 
 
@@ -92,16 +97,30 @@ def compile_template(template: Atom, consume: bool = True) -> Maker:
 
     def make(space: AtomSpace, env: Mapping[Atom, Binding]) -> Result:
         built = part(space, env)
-        return None if built is None else as_atom(built)
+        if built is None or built.__class__ is tuple:
+            return None if built is None else as_atom(built)  # type: ignore[arg-type]
+        return built  # type: ignore[return-value]
 
     return make
+
+
+def _variable_part(variable: Atom) -> _Part:
+    def part(space: AtomSpace, env: Mapping[Atom, Binding]) -> Any:
+        value = lookup(space, variable, env)
+        if value.__class__ is tuple or value is variable or value.type not in DATA_EXECUTABLE:  # type: ignore[union-attr]
+            return value
+        # The classic instantiator runs an executable grounding when it puts it into a rewrite
+        # (once: what it gives is not run again). Quote the grounding to keep it as data.
+        return EXECUTORS[value.type](space, value, EMPTY)  # type: ignore[union-attr,arg-type]
+
+    return part
 
 
 def _compile(atom: Atom, consume: bool) -> _Part | None:
     t = atom.type
     if atom.is_node():
         if _VARIABLE in t.ancestors:
-            return lambda space, env: lookup(space, atom, env)
+            return _variable_part(atom)
         return _CONST
     if t in DATA_EXECUTABLE or _QUOTE in t.ancestors or _SCOPE in t.ancestors:
         # Executed, quoted or scoped: the general walk knows the rules.
@@ -123,8 +142,12 @@ def _compile(atom: Atom, consume: bool) -> _Part | None:
                 continue
             if value.__class__ is tuple:
                 new_out.extend(value)  # type: ignore[arg-type]
+            elif isinstance(value, Atom):
+                new_out.append(value)
             else:
-                new_out.append(value)  # type: ignore[arg-type]
+                raise ExecutionTypeError(
+                    f"{child.short()} gave {value!r} inside {atom.short()}, where only atoms can go"
+                )
         return space.add_link(t, new_out)
 
     return make
