@@ -469,7 +469,7 @@ def test_concurrent_queries_and_writes(animals: AtomSpace) -> None:
 
     x = Variable("$x")
     get = Get(Inheritance(x, C("pet")))
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
 
     def worker(k: int) -> None:
         try:
@@ -477,7 +477,7 @@ def test_concurrent_queries_and_writes(animals: AtomSpace) -> None:
                 for i in range(30):
                     assert members(execute(animals, get)) >= {C("cat"), C("dog")}
                     execute(animals, Put(State(Anchor(f"slot{k}"), x), N(i)))
-        except BaseException as exc:  # pragma: no cover - reported below
+        except Exception as exc:  # noqa: BLE001  (any failure in a thread is reported below)
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
@@ -543,3 +543,49 @@ def test_classic_eval_var_executable_groundings_run_in_the_rewrite(space: AtomSp
     finally:
         unregister("t-truf")
         unregister("t-konsekwens")
+
+
+def test_classic_greater_compute(space: AtomSpace) -> None:
+    # tests/query/greater-compute.scm: a virtual GreaterThanLink over arithmetic and a grounded
+    # schema decides the groundings; the rewrite calls another schema. (EvaluationLink stands in
+    # for the EdgeLink this store has no type for.)
+    import math
+
+    who, much = Variable("$who"), Variable("$how_much")
+    grounded("t-eff")(lambda x: atomtrig.current_atomspace().add_node("Number", math.sqrt(float(x.name))))
+
+    def crash_b(person, quant):  # type: ignore[no-untyped-def]
+        space_ = atomtrig.current_atomspace()
+        cube = execute(space_, space_.add_link("Times", [quant, quant, quant]))
+        return space_.add_link("Evaluation", [space_.add_node("Predicate", "power"), space_.add_link("List", [person, cube])])
+
+    grounded("t-crash-b")(crash_b)
+    try:
+        for name, ergs in (("Ken", 10), ("Peter", 8), ("Linas", 4), ("Joe Novice", 1)):
+            Evaluation(Predicate("ergs"), List(C(name), N(ergs)))
+        query = Query(VariableList(who, much),
+                      And(Evaluation(Predicate("ergs"), List(who, much)),
+                          GreaterThan(Plus(Times(N(1.4), much, much),
+                                           ExecutionOutput(GroundedSchema("py:t-eff"), List(much))),
+                                      N(142))),
+                      ExecutionOutput(GroundedSchema("py:t-crash-b"), List(who, much)))
+        result = execute(space, query)
+        assert list(result.items) == [Evaluation(Predicate("power"), List(C("Ken"), N(1000)))]
+    finally:
+        unregister("t-eff")
+        unregister("t-crash-b")
+
+
+def test_classic_define_schema_over_a_put(space: AtomSpace) -> None:
+    # tests/query/define-schema.scm: executing a DefinedSchemaNode runs its definition, here a
+    # PutLink whose argument is computed by a grounded schema.
+    ts = Variable("$ts")
+    grounded("t-now")(lambda: atomtrig.current_atomspace().add_node("Number", 1234))
+    try:
+        Define(DefinedSchema("set timestamp"),
+               Put(Evaluation(Predicate("event-timestamp"), List(ts)),
+                   ExecutionOutput(GroundedSchema("py:t-now"), List())))
+        result = execute(space, DefinedSchema("set timestamp"))
+        assert result is Evaluation(Predicate("event-timestamp"), List(N(1234)))
+    finally:
+        unregister("t-now")
