@@ -541,3 +541,18 @@ def test_sequential_and_of_value_actions_runs_them_all(space: AtomSpace) -> None
     bump = SetValue(a, k, Plus(ValueOf(a, k), N(1)))
     assert evaluate(space, SequentialAnd(bump, bump, bump)) == TRUE_TV
     assert a.get_value(k) == FloatValue(3)
+
+
+def test_identical_with_bindings_compares_in_place(space: AtomSpace) -> None:
+    x, y, g = Variable("$x"), Variable("$y"), atomtrig.GlobNode("$g")
+    same = Identical(List(x, Inheritance(y, C("b"))), List(C("a"), Inheritance(C("a"), C("b"))))
+    C("z")
+    before = len(space)
+    assert evaluate(space, same, {x: C("a"), y: C("a")}) == TRUE_TV
+    assert evaluate(space, same, {x: C("a"), y: C("z")}) == FALSE_TV
+    assert len(space) == before  # nothing was built to compare
+    # unordered links and globs are compared through substitution
+    assert evaluate(space, Identical(atomtrig.SetLink(x, C("q")), atomtrig.SetLink(C("q"), C("p"))), {x: C("p")}) == TRUE_TV
+    assert evaluate(space, Identical(List(g), List(C("a"), C("b"))), {g: (C("a"), C("b"))}) == TRUE_TV
+    assert evaluate(space, Identical(x, y), {x: C("a"), y: C("a")}) == TRUE_TV
+    assert evaluate(space, Identical(x, C("b")), {x: C("a")}) == FALSE_TV

@@ -72,6 +72,8 @@ _LAMBDA = types["LambdaLink"]
 # Predicates that are applied (schemas too, to report the mix-up).
 _APPLIED = frozenset({_GPN, _DPN, _LAMBDA, types["GroundedSchemaNode"], types["DefinedSchemaNode"]})
 _VARIABLE_LISTS = frozenset({types["VariableList"], types["VariableSet"]})
+# Links whose substitution has rules of its own (quotes, scopes).
+_NOT_PLAIN = frozenset({types["QuoteLink"], types["UnquoteLink"], types["ScopeLink"], types["PutLink"]})
 
 
 def evaluate(
@@ -152,8 +154,33 @@ def _identical(space: AtomSpace, link: Atom, env: Env) -> TruthValue:
     members = list(expand(space, link.out, env))
     if len(members) < 2:
         check_arity(link, 2, None, "the atoms to compare")
-    atoms = [substitute(space, m, env) for m in members] if env else members
-    return _crisp(all(a is atoms[0] for a in atoms[1:]))
+    if not env:
+        return _crisp(all(m is members[0] for m in members[1:]))
+    first = members[0]
+    return _crisp(all(_same(space, first, other, env) for other in members[1:]))
+
+
+def _same(space: AtomSpace, a: Atom, b: Atom, env: Env) -> bool:
+    """``a`` and ``b`` with ``env`` substituted are one atom — compared in place, so that a
+    virtual IdenticalLink tried on many candidate groundings adds nothing to the store. Globs,
+    unordered links, quotes and scopes are substituted for real (their rules are
+    :func:`substitute`'s)."""
+    a_value = env.get(a) if a.is_node() else None
+    b_value = env.get(b) if b.is_node() else None
+    if a_value is not None or b_value is not None:
+        if (a_value if a_value is not None else a).__class__ is tuple or (
+            b_value if b_value is not None else b
+        ).__class__ is tuple:
+            return substitute(space, a, env) is substitute(space, b, env)
+        return (a_value if a_value is not None else a) is (b_value if b_value is not None else b)
+    if a.is_node() or b.is_node():
+        return a is b
+    t = a.type
+    if t is not b.type or len(a.out) != len(b.out):
+        return False
+    if t.unordered or _NOT_PLAIN & t.ancestors:
+        return substitute(space, a, env) is substitute(space, b, env)
+    return all(_same(space, x, y, env) for x, y in zip(a.out, b.out))
 
 
 # -- predicates -------------------------------------------------------------------------------
