@@ -73,6 +73,7 @@ _LAMBDA = types["LambdaLink"]
 _APPLIED = frozenset({_GPN, _DPN, _LAMBDA, types["GroundedSchemaNode"], types["DefinedSchemaNode"]})
 _VARIABLE_LISTS = frozenset({types["VariableList"], types["VariableSet"]})
 # Links whose substitution has rules of its own (quotes, scopes).
+_GLOB = types["GlobNode"]
 _NOT_PLAIN = frozenset({types["QuoteLink"], types["UnquoteLink"], types["ScopeLink"], types["PutLink"]})
 
 
@@ -176,10 +177,12 @@ def _same(space: AtomSpace, a: Atom, b: Atom, env: Env) -> bool:
     if a.is_node() or b.is_node():
         return a is b
     t = a.type
-    if t is not b.type or len(a.out) != len(b.out):
+    if t is not b.type:
         return False
-    if t.unordered or _NOT_PLAIN & t.ancestors:
+    if t.unordered or _NOT_PLAIN & t.ancestors or any(c.type is _GLOB for c in a.out + b.out):
         return substitute(space, a, env) is substitute(space, b, env)
+    if len(a.out) != len(b.out):
+        return False
     return all(_same(space, x, y, env) for x, y in zip(a.out, b.out))
 
 
