@@ -320,3 +320,39 @@ def test_real_clock_schedule_runs_in_the_background(space):
         assert len(runs) == n
     finally:
         unregister("tick-real")
+
+
+def test_type_source_binds_the_changed_atom(space):
+    """A StrengthTriggerLink on (Type "PredicateNode") with a variable: the predicate whose
+    strength rose is bound to it."""
+    x = space.add_node("Variable", "$P")
+    alarm = space.add_node("Predicate", "alarm")
+    rule = space.add_link("Bind", [
+        space.add_link("TypedVariable", [x, space.add_node("Type", "PredicateNode")]),
+        space.add_link("Present", [space.add_link("Evaluation", [x, C(space, "house")])]),
+        space.add_link("Evaluation", [alarm, x])])
+    space.add_link("StrengthTrigger", [space.add_node("Type", "PredicateNode"), rule,
+                                       space.add_node("Number", 0.5), x])
+    smoke, flood = space.add_node("Predicate", "smoke"), space.add_node("Predicate", "flood")
+    space.add_link("Evaluation", [smoke, C(space, "house")])
+    space.add_link("Evaluation", [flood, C(space, "house")])
+    smoke.tv = stv(0.9, 0.9)
+    assert [l.out[1].name for l in alarm.incoming_by_type("EvaluationLink")
+            if l.out[1].type.name != "VariableNode"] == ["smoke"]
+
+
+def test_value_trigger_with_a_bindlink_target(space):
+    """The Motion layer's use: when a model gets new weights, mark it for re-evaluation."""
+    m = space.add_node("Variable", "$M")
+    stale = space.add_node("Predicate", "stale")
+    rule = space.add_link("Bind", [m, space.add_link("Inheritance", [m, C(space, "model")]),
+                                   space.add_link("Evaluation", [stale, m])])
+    weights = space.add_node("Predicate", "weights")
+    space.add_link("ValueTrigger", [space.add_node("Type", "ConceptNode"), weights, rule, m])
+    net = C(space, "net")
+    space.add_link("Inheritance", [net, C(space, "model")])
+    C(space, "rock").set_value(weights, [1.0])  # not a model: nothing
+    net.set_value(weights, [0.5, 0.25])
+    marked = [l.out[1].name for l in stale.incoming_by_type("EvaluationLink")
+              if l.out[1].type.name != "VariableNode"]
+    assert marked == ["net"]
