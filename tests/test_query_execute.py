@@ -324,6 +324,11 @@ def test_recursion_factorial(space: AtomSpace) -> None:
     )
     assert execute(space, ExecutionOutput(DefinedSchema("factorial"), N(5))) is N(120)
     assert execute(space, ExecutionOutput(DefinedSchema("factorial"), N(20))) is N(2432902008176640000)
+    # the classic example's benchmark depth: 100 levels of recursion at the default limit
+    import math
+
+    result = execute(space, ExecutionOutput(DefinedSchema("factorial"), N(100)))
+    assert math.isclose(float(result.name), math.factorial(100), rel_tol=1e-12)
 
 
 def test_recursion_with_if_else_fibonacci(space: AtomSpace) -> None:

@@ -43,7 +43,18 @@ from atomtrig.core.atom import Atom
 from atomtrig.core.truthvalue import TruthValue
 from atomtrig.core.types import types
 from atomtrig.core.variables import declared_variables, free_variables, is_declaration
-from atomtrig.query.engine import Binding, Env, Result, arguments, restrict, run, truth
+from atomtrig.query.engine import (
+    Binding,
+    Env,
+    Result,
+    arguments,
+    as_atom,
+    check_arity,
+    lookup,
+    restrict,
+    run,
+    truth,
+)
 from atomtrig.query.errors import ExecutionError, ExecutionTypeError, UndefinedError
 from atomtrig.query.grounded import call_predicate, call_schema
 from atomtrig.query.typecheck import VariableSpec, variable_spec
@@ -170,6 +181,14 @@ def bind_arguments(
             result[spec.variable] = arg
             i += 1
     return result
+
+
+def execution_output(space: AtomSpace, link: Atom, env: Env) -> Result:
+    """Execute the ExecutionOutputLink ``link``: its schema applied to its arguments."""
+    out = link.out
+    if not 1 <= len(out) <= 2:
+        check_arity(link, 1, 2, "schema [arguments]")
+    return apply_schema(space, link, as_atom(lookup(space, out[0], env)), out[1] if len(out) == 2 else None, env)
 
 
 def apply_schema(space: AtomSpace, where: Atom, schema: Atom, args: Atom | None, env: Env) -> Result:

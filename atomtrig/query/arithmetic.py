@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from atomtrig.core.atom import Atom
@@ -93,7 +94,12 @@ def _operands(space: AtomSpace, link: Atom, env: Env) -> list[tuple[Vector, bool
             if op.type is _GLOB:
                 operands = tuple(expand(space, link.out, env))
                 break
-    return [numbers_of(link, op, run(space, op, env)) for op in operands]
+    # A plain loop, not a comprehension: fewer Python frames per level of a recursive
+    # definition (the recursion limit counts frames).
+    result = []
+    for op in operands:
+        result.append(numbers_of(link, op, run(space, op, env)))
+    return result
 
 
 def _combine(link: Atom, a: Vector, b: Vector, op: Callable[[float, float], float]) -> Vector:
@@ -117,24 +123,30 @@ def _result(space: AtomSpace, link: Atom, vector: Vector, all_numbers: bool) -> 
 
 
 def _fold(
-    space: AtomSpace, link: Atom, env: Env, op: Callable[[float, float], float], identity: float
+    space: AtomSpace, link: Atom, env: Env, *, op: Callable[[float, float], float], identity: float
 ) -> Atom | FloatValue:
-    operands = _operands(space, link, env)
+    operands = link.out
+    if env:
+        for term in operands:
+            if term.type is _GLOB:
+                operands = tuple(expand(space, link.out, env))
+                break
     if not operands:
         return _result(space, link, (identity,), True)
-    acc, all_numbers = operands[0]
-    for vector, is_number in operands[1:]:
+    # The operands are run here rather than through _operands(): one Python frame less per
+    # level of a recursive definition such as the classic factorial.
+    acc, all_numbers = numbers_of(link, operands[0], run(space, operands[0], env))
+    for term in operands[1:]:
+        vector, is_number = numbers_of(link, term, run(space, term, env))
         acc = _combine(link, acc, vector, op)
         all_numbers = all_numbers and is_number
     return _result(space, link, acc, all_numbers)
 
 
-def _plus(space: AtomSpace, link: Atom, env: Env) -> Result:
-    return _fold(space, link, env, operator.add, 0.0)
 
 
-def _times(space: AtomSpace, link: Atom, env: Env) -> Result:
-    return _fold(space, link, env, operator.mul, 1.0)
+
+
 
 
 def _minus(space: AtomSpace, link: Atom, env: Env) -> Result:
@@ -177,8 +189,9 @@ def _greater_than(space: AtomSpace, link: Atom, env: Env) -> TruthValue:
     return TRUE_TV if all(_combine(link, a, b, lambda x, y: float(x > y))) else FALSE_TV
 
 
-register_executor("PlusLink", _plus, in_data=True)
+# partial() objects add no Python frame between run() and _fold().
+register_executor("PlusLink", partial(_fold, op=operator.add, identity=0.0), in_data=True)
 register_executor("MinusLink", _minus, in_data=True)
-register_executor("TimesLink", _times, in_data=True)
+register_executor("TimesLink", partial(_fold, op=operator.mul, identity=1.0), in_data=True)
 register_executor("DivideLink", _divide, in_data=True)
 register_evaluator("GreaterThanLink", _greater_than)

@@ -59,18 +59,16 @@ from atomtrig.core.atom import Atom
 from atomtrig.core.truthvalue import TruthValue
 from atomtrig.core.types import types
 from atomtrig.core.values import LinkValue, Value
-from atomtrig.query.apply import apply_schema, definition_of
+from atomtrig.query.apply import definition_of, execution_output
 from atomtrig.query.engine import (
     EMPTY,
     EXECUTORS,
     Binding,
     Env,
     Result,
-    as_atom,
     build_atom,
     check_arity,
     check_bindings,
-    lookup,
     own,
     register_executor,
     run,
@@ -185,12 +183,6 @@ _RUNNABLE_PATTERNS = frozenset(
 
 
 # -- function links and control ---------------------------------------------------------------
-def _execution_output(space: AtomSpace, link: Atom, env: Env) -> Result:
-    check_arity(link, 1, 2, "schema [arguments]")
-    schema = as_atom(lookup(space, link.out[0], env))
-    return apply_schema(space, link, schema, link.out[1] if len(link.out) == 2 else None, env)
-
-
 def _defined_schema(space: AtomSpace, node: Atom, env: Env) -> Result:
     return run(space, definition_of(node), EMPTY)
 
@@ -292,7 +284,7 @@ def _atom_arg(space: AtomSpace, link: Atom, arg: Atom, env: Env) -> Atom:
 
 for _name in ("BindLink", "QueryLink", "GetLink", "MeetLink", "DualLink"):
     register_executor(_name, _execute_pattern, in_data=True)
-register_executor("ExecutionOutputLink", _execution_output, in_data=True)
+register_executor("ExecutionOutputLink", execution_output, in_data=True)
 register_executor("DefinedSchemaNode", _defined_schema)
 register_executor("CondLink", _cond, in_data=True)
 register_executor("IfElseLink", _if_else, in_data=True)
