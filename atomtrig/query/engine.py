@@ -107,6 +107,7 @@ def lookup(space: AtomSpace, atom: Atom, env: Env) -> Binding:
 
 
 def own(space: AtomSpace, atom: Atom) -> Atom:
+    """``atom`` as a member of ``space`` (copied in, or added again if it was removed)."""
     return atom if atom._space is space else space.add_atom(atom)
 
 
@@ -130,8 +131,8 @@ def restrict(env: Env, hidden: tuple[Atom, ...] | frozenset[Atom]) -> Env:
     return {k: v for k, v in env.items() if k not in hidden}
 
 
-# -- bindings given by users
-def check_bindings(space: AtomSpace, bindings: Mapping[Atom, Binding] | None) -> Env:
+# -- bindings given by users ------------------------------------------------------------------
+def check_bindings(bindings: Mapping[Atom, Binding] | None) -> Env:
     """Validate user-given bindings: variables to atoms (globs to tuples of atoms)."""
     if not bindings:
         if bindings is not None and not isinstance(bindings, Mapping):
@@ -142,7 +143,7 @@ def check_bindings(space: AtomSpace, bindings: Mapping[Atom, Binding] | None) ->
             f"bindings must map variables to atoms, not {type(bindings).__name__} {bindings!r}"
         )
     for key, value in bindings.items():
-        if not isinstance(key, Atom) or _VARIABLE not in key.type.ancestors:  # one check each
+        if not isinstance(key, Atom) or _VARIABLE not in key.type.ancestors:
             raise ExecutionTypeError(
                 f"bindings must map VariableNodes or GlobNodes to atoms; the key {key!r} is not a variable"
             )
@@ -158,7 +159,6 @@ def check_bindings(space: AtomSpace, bindings: Mapping[Atom, Binding] | None) ->
                 f"{key.short()} must be bound to an atom, not {type(value).__name__} {value!r}"
             )
     return bindings
-
 
 
 # -- the three walks --------------------------------------------------------------------------

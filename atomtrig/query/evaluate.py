@@ -82,7 +82,7 @@ def evaluate(
 ) -> TruthValue:
     """The truth value of ``atom`` (see the module docstring); ``bindings`` maps variables to
     atoms (globs to tuples of atoms) to use in place of the free variables."""
-    env = check_bindings(space, bindings)
+    env = check_bindings(bindings)
     if not isinstance(atom, Atom):
         raise ExecutionTypeError(f"evaluate needs an atom, not {type(atom).__name__} {atom!r}")
     try:

@@ -113,7 +113,7 @@ def execute(
     Returns an atom of ``space``, a Value, a truth value, or None (a DeleteLink that deleted, a
     CondLink with no branch taken).
     """
-    env = check_bindings(space, bindings)
+    env = check_bindings(bindings)
     if not isinstance(atom, Atom):
         raise ExecutionTypeError(f"execute needs an atom, not {type(atom).__name__} {atom!r}")
     atom = own(space, atom)
