@@ -233,3 +233,16 @@ def _integrity(path: Path) -> str:
         return backend.integrity_check()
     finally:
         backend.close()
+
+
+def test_a_damaged_row_gives_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    _make_store(path, 5)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE atoms SET outgoing = '999999' WHERE outgoing IS NOT NULL")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreCorruptError, match="damaged"):
+        atomtrig.AtomSpace.open(path)
+    assert path.read_bytes() == before

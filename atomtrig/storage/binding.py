@@ -135,8 +135,10 @@ class StoreBinding:
                     else:
                         yield (by_tid[tid], tuple(map(at, map(int, out.split()))),
                                None if tv is None else decode_tv(tv))
-            except (KeyError, ValueError, TypeError) as error:
-                raise StoreCorruptError(f"the store's atom table is damaged ({error!r})") from None
+            except StorageError:
+                raise
+            except Exception as error:  # a bad row, or the backend failing to read one
+                raise StoreCorruptError(f"the store's atom table is damaged ({error})") from None
 
         atoms = self.space.load_atoms(records())
         atom_ids = list(position)

@@ -234,7 +234,9 @@ class SQLiteBackend(StorageBackend):
             raise _classify(error, self.path) from None
         return Loaded(
             types=type_rows,
-            atoms=self._rows("SELECT id, tid, name, outgoing, tv FROM atoms ORDER BY id"),
+            # The cursor itself: iterating it runs in C (a read error surfaces in the loader,
+            # which reports it as a damaged store).
+            atoms=conn.execute("SELECT id, tid, name, outgoing, tv FROM atoms ORDER BY id"),
             values=self._rows("SELECT atom, key, value FROM atom_values"),
             next_id=max(next_id, max_id + 1),
         )
