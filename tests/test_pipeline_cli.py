@@ -222,3 +222,18 @@ def test_import_puts_a_run_into_a_store_file(tmp_path: Path, capsys: Any) -> Non
         assert pairs["mul-1"].tv.strength == 0.0
     finally:
         space.close()
+
+
+def test_summary_counts_failures_and_stage_times() -> None:
+    from atomtrig.pipeline import run_pipeline
+    from atomtrig.pipeline.report import summary
+    from examples.pipelines.arithmetic import ArithmeticPipeline
+
+    log = run_pipeline(ArithmeticPipeline, json.loads(Path(CASES).read_text()), [TEMPLATE, "infer.model.name=flaky"],
+                       concurrency=1)
+    s = summary(log, lambda r: ArithmeticPipeline.passed(None, r))  # type: ignore[arg-type]
+    assert (s["cases"], s["succeeded"], s["failed"], s["passed"]) == (6, 4, 2, 2)
+    assert [(f["id"], f["stage"], f["type"]) for f in s["failures"]] == [
+        ("mul-1", "infer", "RuntimeError"), ("mul-2", "infer", "RuntimeError")]
+    assert set(s["stage_seconds"]) == {"prepare", "infer", "extract", "assess"}
+    assert all(v >= 0 for v in s["stage_seconds"].values())

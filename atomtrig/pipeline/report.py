@@ -79,7 +79,10 @@ def summary_table(log: Mapping[str, Any], passed: Passed = _succeeded) -> Table:
     table = Table(
         title=f"run {log.get('run_id', '?')} of {pipeline.get('name', '?')}",
         caption=(f"{s['cases']} cases: {s['passed']} passed, {s['cases'] - s['passed']} did not; "
-                 f"{s['failed']} raised"),
+                 f"{s['failed']} raised"
+                 + ("\nmean seconds per stage: " + ", ".join(
+                     f"{stage} {seconds:.3f}" for stage, seconds in s["stage_seconds"].items())
+                    if s["stage_seconds"] else "")),
     )
     for column in ("id", "result", "seconds", "failed stage", "error"):
         table.add_column(column)
