@@ -34,7 +34,7 @@ def open_space(args: argparse.Namespace) -> Any:
     path = getattr(args, "store", None)
     if not path:
         return None
-    from atomtrig import AtomSpace
+    from atomtrig.space import AtomSpace
     from atomtrig.storage.errors import StorageError
 
     try:

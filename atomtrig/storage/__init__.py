@@ -8,7 +8,7 @@ durable trigger delivery (:mod:`~atomtrig.storage.journal`). Users call
 """
 
 from atomtrig.storage.base import Batch, Loaded, StorageBackend
-from atomtrig.storage.binding import StoreBinding, register_open_hook
+from atomtrig.storage.binding import StoreBinding
 from atomtrig.storage.errors import (
     NotAStoreError,
     StorageError,
@@ -35,5 +35,4 @@ __all__ = [
     "StoreInUseError",
     "StoreVersionError",
     "TransactionError",
-    "register_open_hook",
 ]

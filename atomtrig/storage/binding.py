@@ -51,18 +51,6 @@ log = logging.getLogger("atomtrig.storage")
 # Operation tags in a thread's pending list.
 _ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _STATE_NOW, _AFTER = range(8)
 
-OpenHook = Callable[["AtomSpace"], None]
-_open_hooks: list[OpenHook] = []
-
-
-def register_open_hook(hook: OpenHook) -> None:
-    """Run ``hook(space)`` after a store was loaded into ``space`` (layers above the core use it,
-    e.g. to register the trigger links that were loaded). Loading itself sends no change
-    events, so nothing fires because atoms were read back."""
-    if hook not in _open_hooks:
-        _open_hooks.append(hook)
-
-
 @dataclass
 class _Transaction:
     revived: dict[Atom, Atom] = field(default_factory=dict)
@@ -105,9 +93,6 @@ class StoreBinding:
         if backend is not None:
             binding._load()
         space.attach_store(binding)
-        if backend is not None:
-            for hook in list(_open_hooks):
-                hook(space)
         return binding
 
     def _load(self) -> None:

@@ -148,7 +148,7 @@ class StoreFiringJournal:
         for firing_id, text in rows.items():
             try:
                 data = json.loads(text)
-                link = from_json(data["t"], space)
+                link: Any = from_json(data["t"], space)
                 event = _event_from_json(data, space)
                 if link._space is not space:
                     raise LookupError("its trigger link was removed")

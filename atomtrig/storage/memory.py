@@ -43,7 +43,7 @@ class MemoryBackend(StorageBackend):
         self._lock = threading.Lock()
         self._types: dict[int, TypeRow] = {}
         self._atoms: dict[int, AtomRow] = {}
-        self._values: dict[tuple[int, int], str] = {}
+        self._values: dict[tuple[int, int], str] = {}  # (atom id, key id) -> value text
         self._state: dict[tuple[str, str], str] = {}
         self._next_id = 1
         self._open = False
@@ -75,9 +75,9 @@ class MemoryBackend(StorageBackend):
             for atom_row in batch.inserts:
                 self._atoms[atom_row[0]] = atom_row
             for atom_id, tv in batch.tvs.items():
-                row = self._atoms.get(atom_id)
-                if row is not None:
-                    self._atoms[atom_id] = (row[0], row[1], row[2], row[3], tv)
+                old = self._atoms.get(atom_id)
+                if old is not None:
+                    self._atoms[atom_id] = (old[0], old[1], old[2], old[3], tv)
             for key, text in batch.values.items():
                 if text is None:
                     self._values.pop(key, None)

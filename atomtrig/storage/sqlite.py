@@ -237,7 +237,7 @@ class SQLiteBackend(StorageBackend):
             # The cursor itself: iterating it runs in C (a read error surfaces in the loader,
             # which reports it as a damaged store).
             atoms=conn.execute("SELECT id, tid, name, outgoing, tv FROM atoms ORDER BY id"),
-            values=self._rows("SELECT atom, key, value FROM atom_values"),
+            values=self._rows("SELECT atom, key, value FROM atom_values"),  # type: ignore[arg-type]
             next_id=max(next_id, max_id + 1),
         )
 
@@ -316,17 +316,17 @@ class SQLiteBackend(StorageBackend):
             conn.executemany("DELETE FROM atom_values WHERE key = ?", doomed)
             conn.executemany("DELETE FROM atoms WHERE id = ?", doomed)
         if batch.state:
-            puts = [(n, k, v) for (n, k), v in batch.state.items() if v is not None]
-            dels = [(n, k) for (n, k), v in batch.state.items() if v is None]
-            if puts:
+            state_puts = [(n, k, v) for (n, k), v in batch.state.items() if v is not None]
+            state_dels = [(n, k) for (n, k), v in batch.state.items() if v is None]
+            if state_puts:
                 conn.executemany(
                     "INSERT INTO store_state (namespace, key, value) VALUES (?, ?, ?) "
                     "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
-                    puts,
+                    state_puts,
                 )
-            if dels:
+            if state_dels:
                 conn.executemany(
-                    "DELETE FROM store_state WHERE namespace = ? AND key = ?", dels
+                    "DELETE FROM store_state WHERE namespace = ? AND key = ?", state_dels
                 )
         conn.execute(
             "UPDATE atomtrig_meta SET value = ? WHERE key = 'next_id'", (str(batch.next_id),)
