@@ -221,3 +221,33 @@ def test_non_finite_floats_print_and_round_trip(store: Store) -> None:
     again = store.reopen(space)
     assert again.get_node("Concept", "x").get_value("v") == FloatValue(float("inf"), float("-inf"), 1)
     again.close()
+
+
+def test_loading_fires_nothing_and_writes_nothing(store: Store) -> None:
+    from atomtrig.core.events import ChangeKind
+
+    space = store.open()
+    hub = space.add_node("Concept", "hub")
+    space.add_link("Inheritance", [space.add_node("Concept", "x"), hub], tv=stv(0.5, 0.5))
+    space.close()
+    seen: list = []
+
+    class Spy:
+        def changes_applied(self, sp, events):
+            seen.extend(events)
+
+    # A bare core space with a listener watching everything, loaded through the binding.
+    from atomtrig.core.atomspace import AtomSpace as Core
+    from atomtrig.storage.binding import StoreBinding
+    from atomtrig.storage.open import backend_for
+
+    core = Core()
+    core.add_listener(Spy())
+    core.set_type_watch("Atom", ChangeKind.ANY)
+    backend = store.backend if store.backend is not None else backend_for(store.path)
+    if store.backend is not None:
+        backend.acquire()
+    binding = StoreBinding.attach(core, backend)
+    assert len(core) == 3 and seen == []
+    assert core.get_node("Concept", "x").incoming[0].tv == stv(0.5, 0.5)
+    binding.close()

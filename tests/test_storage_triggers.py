@@ -133,3 +133,24 @@ def test_schedule_state_survives_a_reopen(store: Store) -> None:
     assert trigger not in space.triggers.scheduler.pending()  # a RunOnce that ran stays done
     assert space.trigger_stats()[0].fired == 1
     space.close()
+
+
+def test_a_repeating_schedule_keeps_its_next_due_time(store: Store) -> None:
+    from atomtrig.triggers.schedule import ManualClock
+
+    space = store.open()
+    clock = ManualClock()
+    space.triggers.scheduler.use_clock(clock)
+    body = space.add_link("ExecutionOutput", [
+        space.add_node("GroundedSchema", "py:storage-test-count"),
+        space.add_link("List", [space.add_node("Concept", "tick")])])
+    link = space.add_link("ScheduledExecution", [space.add_node("Number", 60_000),
+                                                 space.add_node("Concept", "Repeating"), body])
+    clock.advance(90)  # ran once at 60 s; next due at 120 s, i.e. 30 s from now
+    assert space.trigger_stats(link)[0].fired == 1
+    again = store.reopen(space)
+    scheduler = again.triggers.scheduler
+    (trigger, due), = scheduler.pending().items()
+    assert 25 < due - scheduler.clock.now() <= 30  # not a fresh 60 s period
+    assert again.trigger_stats()[0].fired == 1
+    again.close()
