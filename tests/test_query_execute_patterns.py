@@ -589,3 +589,19 @@ def test_classic_define_schema_over_a_put(space: AtomSpace) -> None:
         assert result is Evaluation(Predicate("event-timestamp"), List(N(1234)))
     finally:
         unregister("t-now")
+
+
+def test_put_unwraps_single_member_sets_from_gets_in_a_list(space: AtomSpace) -> None:
+    # atomspace issue #2307: the GetLinks inside the argument ListLink are run and their
+    # one-member SetLinks unwrapped.
+    x, y, X = Variable("x"), Variable("y"), Variable("$X")
+    Inheritance(C("Jim"), C("Father"))
+    Inheritance(C("Jane"), C("Mother"))
+    put = Put(Lambda(VariableList(x, y), Evaluation(Predicate("relatives"), List(x, y, C("mom and pop")))),
+              List(Get(TypedVariable(X, TypeNode("ConceptNode")), Inheritance(X, C("Father"))),
+                   Get(TypedVariable(X, TypeNode("ConceptNode")), Inheritance(X, C("Mother")))))
+    assert execute(space, put) is Evaluation(Predicate("relatives"), List(C("Jim"), C("Jane"), C("mom and pop")))
+    empty = Put(Lambda(VariableList(x, y), List(x, y)),
+                List(Get(TypedVariable(X, TypeNode("ConceptNode")), Inheritance(X, C("Nobody"))), C("z")))
+    with pytest.raises(atomtrig.query.ExecutionError, match="empty set"):
+        execute(space, empty)

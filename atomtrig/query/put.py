@@ -150,6 +150,8 @@ def _arguments(space: AtomSpace, put: Atom, args: Atom, env: Env) -> Atom | list
                 f"{put.short()}: the arguments {args.short()} gave {value!r}, not atoms"
             )
         atom = value
+    elif args.type is _LIST and any(member.type in _RUN_ARGS for member in args.out):
+        atom = space.add_link(_LIST, [_list_member(space, put, m, env) for m in args.out])
     else:
         built = build_atom(space, args, env)
         if built is None:
@@ -158,6 +160,29 @@ def _arguments(space: AtomSpace, put: Atom, args: Atom, env: Env) -> Atom | list
     if atom.type is _SET:
         return list(atom.out)
     return atom
+
+
+def _list_member(space: AtomSpace, put: Atom, member: Atom, env: Env) -> Atom:
+    """One member of an argument ListLink. A GetLink (or function link) there is run, and a
+    one-member SetLink it gives is unwrapped, as the classic PutLink does: ``(Put (VariableList
+    $x $y) ... (List (Get ...) (Get ...)))`` puts the one grounding of each."""
+    if member.type not in _RUN_ARGS:
+        built = build_atom(space, member, env)
+        if built is None:
+            raise ExecutionError(f"{put.short()}: the argument {member.short()} deleted itself")
+        return built
+    value = run(space, member, env)
+    if isinstance(value, LinkValue):
+        items = [m for m in value.items if isinstance(m, Atom)]
+        value = space.add_link(_SET, items) if len(items) == len(value.items) else value
+    if not isinstance(value, Atom):
+        raise ExecutionTypeError(f"{put.short()}: the argument {member.short()} gave {value!r}, not an atom")
+    if value.type is _SET:
+        if len(value.out) == 1:
+            return value.out[0]
+        if not value.out:
+            raise ExecutionError(f"{put.short()}: the argument {member.short()} gave the empty set; there is nothing to put")
+    return value
 
 
 def _unpack(item: Atom, specs: list[VariableSpec]) -> list[Atom]:
