@@ -112,7 +112,7 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
 
     specs = specs_of(declaration, variables)
     if isinstance(arguments, list):  # a set of argument tuples
-        results: list[Atom] = []
+        results: dict[Atom, None] = {}
         make = compile_template(body, consume=False)
         for item in arguments:
             values = _unpack(item, specs)
@@ -127,9 +127,8 @@ def _execute_put(space: AtomSpace, put: Atom, env: Env) -> Result:
                     f"{put.short()}: the reduction for {item.short()} gave the Value {result!r}, "
                     "which cannot be a member of the resulting SetLink"
                 )
-            if result not in results:
-                results.append(result)
-        return space.add_link(_SET, results)
+            results.setdefault(result)
+        return space.add_link(_SET, list(results))
     values = _unpack(arguments, specs)
     bound = bind_arguments(put, specs, values, strict=True)
     assert bound is not None
