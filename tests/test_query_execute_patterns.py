@@ -52,6 +52,7 @@ from atomtrig import (
     Variable,
     VariableList,
 )
+from atomtrig.core.atom import Atom
 from atomtrig.core.atomspace import AtomSpace
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV
 from atomtrig.core.values import FloatValue, LinkValue
@@ -605,3 +606,35 @@ def test_put_unwraps_single_member_sets_from_gets_in_a_list(space: AtomSpace) ->
                 List(Get(TypedVariable(X, TypeNode("ConceptNode")), Inheritance(X, C("Nobody"))), C("z")))
     with pytest.raises(atomtrig.query.ExecutionError, match="empty set"):
         execute(space, empty)
+
+
+def test_classic_eval_equal(space: AtomSpace) -> None:
+    # tests/query/eval-equal.scm (InheritanceLink for the AssociativeLink this store lacks):
+    # EqualLink, NotLink, OrLink and AndLink nested as virtual clauses.
+    def idea(n: str) -> Atom:
+        return C(f"idea {n}")
+
+    arcs = [("one", "one"), ("one", "two"), ("two", "one"), ("two", "three"), ("three", "one"),
+            ("three", "four"), ("four", "one"), ("four", "five"), ("five", "one"),
+            ("one", "three"), ("one", "four"), ("one", "five")]
+    for a, b in arcs:
+        Inheritance(idea(a), idea(b))
+    x = Variable("$x")
+
+    def wrapper(*extra: Atom) -> int:
+        query = Bind(x, And(Inheritance(idea("one"), x), Inheritance(x, idea("one")), *extra), x)
+        return len(execute(space, query).out)
+
+    def eq(n: str) -> Atom:
+        return Equal(x, idea(n))
+
+    assert wrapper() == 5
+    assert wrapper(eq("one")) == 1
+    assert wrapper(eq("three")) == 1
+    assert wrapper(eq("three"), eq("four")) == 0
+    assert wrapper(Not(eq("three"))) == 4
+    assert wrapper(Not(eq("three")), Not(eq("four")), Not(eq("five"))) == 2
+    assert wrapper(Not(eq("one"))) == 4
+    assert wrapper(atomtrig.Or(eq("one"), eq("two"))) == 2
+    assert wrapper(Not(atomtrig.Or(eq("one"), eq("two")))) == 3
+    assert wrapper(And(Not(eq("three")), Not(atomtrig.Or(eq("four"), eq("five"))))) == 2
