@@ -128,3 +128,16 @@ def test_long_running_server_picks_up_records_added_later(tmp_path: Path) -> Non
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("mymetrics2", None)
+
+
+def test_the_atomtrig_command_has_the_feedback_subcommand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from atomtrig.cli import main as atomtrig_main
+
+    path = tmp_path / "kb.db"
+    _make_store(path, Feedback(words).on_output(), ["a b c"])
+    assert atomtrig_main(["feedback", "serve", "--store", str(path), "--once"]) == 0
+    assert atomtrig_main(["feedback", "--store", str(path), "leaderboard"]) == 0
+    out = capsys.readouterr().out
+    assert "evaluated 1: 1 done" in out and "words" in out
+    assert atomtrig_main(["feedback", "records"]) == 2
+    assert "needs --store" in capsys.readouterr().err

@@ -38,7 +38,7 @@ __all__ = ["add_parser", "build_parser", "main", "run"]
 def _add_commands(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="feedback_command", metavar="COMMAND", required=True)
     serve = sub.add_parser("serve", help="evaluate deferred feedbacks queued in a store")
-    serve.add_argument("--store", required=True, help="the store's path")
+    serve.add_argument("--store", default=argparse.SUPPRESS, help="the store's path")
     serve.add_argument("--poll", type=float, default=1.0, help="seconds between rounds (1)")
     serve.add_argument("--once", action="store_true", help="do one round of work and exit")
     serve.add_argument("--running-timeout", type=float, default=60.0,
@@ -46,10 +46,10 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     serve.add_argument("--failed-retry", type=float, default=300.0,
                        help="retry failed results after this many seconds (300)")
     board = sub.add_parser("leaderboard", help="mean scores per app and feedback")
-    board.add_argument("--store", required=True)
+    board.add_argument("--store", default=argparse.SUPPRESS, help="the store's path")
     board.add_argument("--app", default=None, help="only this app")
     recs = sub.add_parser("records", help="each record's feedback results")
-    recs.add_argument("--store", required=True)
+    recs.add_argument("--store", default=argparse.SUPPRESS, help="the store's path")
     recs.add_argument("--app", default=None, help="only this app")
     recs.add_argument("--limit", type=int, default=50, help="the most recent N records (50)")
 
@@ -82,6 +82,9 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
         sys.path.insert(0, os.getcwd())
     console = Console(width=None if sys.stdout.isatty() else 200, highlight=False)
     handlers = {"serve": _serve, "leaderboard": _leaderboard, "records": _records}
+    if not getattr(args, "store", None):
+        print(f"error: atomtrig feedback {args.feedback_command} needs --store PATH", file=sys.stderr)
+        return 2
     try:
         handlers[args.feedback_command](args, console)
     except AtomtrigError as error:
