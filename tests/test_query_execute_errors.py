@@ -290,9 +290,13 @@ def test_set_value_of_nothing(space: AtomSpace) -> None:
         execute(space, SetValue(C("a"), Predicate("k"), atomtrig.Delete(x)), {x: C("victim")})
 
 
-def test_dual_link_is_not_supported(space: AtomSpace) -> None:
-    with pytest.raises(ExecutionError, match="DualLink"):
-        execute(space, Dual(Inheritance(C("a"), C("b"))))
+def test_malformed_dual_link(space: AtomSpace) -> None:
+    with pytest.raises(ExecutionError, match="DualLink takes exactly 1"):
+        execute(space, Dual(Inheritance(C("a"), C("b")), C("c")))
+    with pytest.raises(ExecutionError, match="recognises patterns for a link"):
+        execute(space, Dual(C("a")))
+    with pytest.raises(ExecutionError, match="not a query this executor runs"):
+        execute(space, Dual(Inheritance(C("a"), C("b"))), anchor=C("a"))
 
 
 # -- bad bindings and arguments ---------------------------------------------------------------

@@ -638,3 +638,22 @@ def test_classic_eval_equal(space: AtomSpace) -> None:
     assert wrapper(atomtrig.Or(eq("one"), eq("two"))) == 2
     assert wrapper(Not(atomtrig.Or(eq("one"), eq("two")))) == 3
     assert wrapper(And(Not(eq("three")), Not(atomtrig.Or(eq("four"), eq("five"))))) == 2
+
+
+def test_classic_recognizer_dual_link(space: AtomSpace) -> None:
+    # examples/pattern-matcher/recognizer.scm: the DualLink finds the stored patterns (here the
+    # antecedents of two QueryLinks) that a sentence would ground.
+    star = GlobNode("$star")
+    i_star_you = List(C("I"), star, C("you"))
+    i_love_star = List(C("I"), C("love"), star)
+    Query(i_star_you, List(C("I"), star, C("you"), C("too")))
+    Query(i_love_star, List(C("I"), C("like"), star, C("a"), C("lot!")))
+    sentence = List(C("I"), C("love"), C("you"))
+    assert execute(space, atomtrig.Dual(sentence)) is SetLink(i_star_you, i_love_star)
+    adverbs = List(C("I"), C("really"), C("truly"), C("love"), C("you"))
+    assert execute(space, atomtrig.Dual(adverbs)) is SetLink(i_star_you)
+    assert execute(space, atomtrig.Dual(List(C("nothing"), C("matches")))) is SetLink()
+    # variables deeper down are found too
+    x = Variable("$x")
+    deep = Evaluation(Predicate("likes"), List(x, C("cheese")))
+    assert execute(space, atomtrig.Dual(Evaluation(Predicate("likes"), List(C("Ann"), C("cheese"))))) is SetLink(deep)

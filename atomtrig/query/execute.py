@@ -9,6 +9,8 @@ What each kind of atom gives when executed:
 * **GetLink** / **MeetLink** ``(Get [vardecl] pattern)``: the groundings in a SetLink added to
   the store — with one variable, the atoms grounding it; with several, one ListLink per
   grounding in declaration order (a glob's run is a ListLink too).
+* **DualLink** ``(Dual data)``: the stored patterns that ``data`` would ground (pattern
+  recognition), in a SetLink added to the store.
 * **SatisfactionLink** and every evaluatable link (AndLink, OrLink, NotLink, SequentialAnd/Or,
   TrueLink, FalseLink, EqualLink, IdenticalLink, GreaterThanLink, EvaluationLink over a grounded
   or defined predicate): its truth value, as :func:`~atomtrig.query.evaluate.evaluate` gives it.
@@ -139,10 +141,7 @@ def _execute_pattern(space: AtomSpace, scope: Atom, env: Env, anchor: Atom | Non
     if t is _SATISFACTION:
         return satisfied(space, scope, env, anchor=anchor)
     if t not in _RUNNABLE_PATTERNS:
-        raise ExecutionError(
-            f"{scope.short()}: executing a {t.name} is not supported (DualLink's inverse search "
-            "is not implemented); use GetLink, MeetLink, BindLink or QueryLink"
-        )
+        raise ExecutionError(f"{scope.short()}: a {t.name} is not a query this executor runs")
     groundings, outer = run_pattern(space, scope, env, anchor=anchor)
     if t in REWRITE_SCOPES:
         make = compile_template(scope.out[-1])
@@ -282,8 +281,48 @@ def _atom_arg(space: AtomSpace, link: Atom, arg: Atom, env: Env) -> Atom:
     return result
 
 
-for _name in ("BindLink", "QueryLink", "GetLink", "MeetLink", "DualLink"):
+def _dual(space: AtomSpace, link: Atom, env: Env) -> Result:
+    """``(Dual data)``: pattern recognition, the dual of a GetLink — the stored patterns (links
+    with free variables, of the data's type) that the data would ground, in a SetLink added to
+    the store. Their type restrictions are ignored, as in the classic DualLink."""
+    from atomtrig.core.variables import free_variables
+    from atomtrig.query.matcher import match_body
+
+    if len(link.out) != 1:
+        check_arity(link, 1, 1, "the data to recognise")
+    data = build_atom(space, link.out[0], env)
+    if data is None or data.is_node():
+        raise ExecutionError(f"{link.short()}: a DualLink recognises patterns for a link, not {data!r}")
+    found: dict[Atom, None] = {}
+    for pattern in _patterns_of_type(space, data.type):
+        if pattern is data or not free_variables(pattern):
+            continue
+        if match_body(space, None, pattern, anchor=data, limit=1):
+            found.setdefault(pattern)
+    return space.add_link(_SET, list(found))
+
+
+def _patterns_of_type(space: AtomSpace, t: object) -> list[Atom]:
+    """The links of type ``t`` holding a variable somewhere below: found upwards from the
+    variables of the store, so the cost follows the number of patterns, not of data."""
+    seen: set[int] = set()
+    found: list[Atom] = []
+    stack: list[Atom] = list(space.get_atoms_by_type("VariableNode"))
+    while stack:
+        atom = stack.pop()
+        for holder in atom.incoming:
+            if id(holder) in seen:
+                continue
+            seen.add(id(holder))
+            if holder.type is t:
+                found.append(holder)
+            stack.append(holder)
+    return found
+
+
+for _name in ("BindLink", "QueryLink", "GetLink", "MeetLink"):
     register_executor(_name, _execute_pattern, in_data=True)
+register_executor("DualLink", _dual, in_data=True)
 register_executor("ExecutionOutputLink", execution_output, in_data=True)
 register_executor("DefinedSchemaNode", _defined_schema)
 register_executor("CondLink", _cond, in_data=True)
