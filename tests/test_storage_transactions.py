@@ -158,3 +158,42 @@ def test_a_plain_space_has_no_store_after_a_transaction() -> None:
     with space.transaction():
         space.add_node("Concept", "x")
     assert space._store is None and space.get_node("Concept", "x") is not None
+
+
+def test_transactions_in_several_threads_commit_and_roll_back_independently(
+    store: Store | None,
+) -> None:
+    import threading
+
+    space = _open(store)
+    hub = space.add_node("Concept", "hub")
+    errors: list[BaseException] = []
+
+    def work(n: int) -> None:
+        try:
+            for i in range(40):
+                try:
+                    with space.transaction():
+                        node = space.add_node("Concept", f"t{n}-{i}")
+                        space.add_link("Inheritance", [node, hub])
+                        node.set_value("i", [i])
+                        if i % 3 == 0:
+                            raise KeyError("abort")
+                except KeyError:
+                    pass
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    names = {a.name for a in space.get_atoms_by_type("ConceptNode")} - {"hub"}
+    assert names == {f"t{n}-{i}" for n in range(3) for i in range(40) if i % 3}
+    before = snapshot(space)
+    space = _reopen(store, space)
+    assert snapshot(space) == before
+    if store is not None:
+        space.close()
