@@ -356,3 +356,16 @@ def test_value_trigger_with_a_bindlink_target(space):
     marked = [l.out[1].name for l in stale.incoming_by_type("EvaluationLink")
               if l.out[1].type.name != "VariableNode"]
     assert marked == ["net"]
+
+
+def test_switching_full_query_after_firing_takes_effect(space):
+    from atomtrig.triggers import set_trigger_options
+
+    food, edible, bind = food_rule(space)
+    space.add_link("Inheritance", [C(space, "old-apple"), food])
+    trig = space.add_link("RelationshipTrigger", [food, bind])
+    space.add_link("Inheritance", [C(space, "pear"), food])
+    assert edible_names(space, edible) == ["pear"]
+    set_trigger_options(trig, full_query=True)
+    space.add_link("Inheritance", [C(space, "plum"), food])
+    assert edible_names(space, edible) == ["old-apple", "pear", "plum"]

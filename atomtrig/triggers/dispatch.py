@@ -171,6 +171,7 @@ class Dispatcher:
     def _reread_options(self, trigger: Trigger) -> None:
         try:
             trigger.options = read_options(trigger.link)
+            trigger.plan = None  # compiled with the old options (full-query)
         except TriggerOptionError as exc:
             message = f"TriggerOptionError: {exc} (the previous options stay in force)"
             logger.error("%s: %s", trigger.stats.trigger, message)
