@@ -1,0 +1,71 @@
+"""``cursor.sql``: standard SQL over the relations by name, answered as a pandas DataFrame.
+
+The relations a query names are copied into an in-memory SQLite database (one table per
+relation: ``id``, one column per key, and ``derived_id`` — the identifier of the record a
+duplicate was made from, else NULL) and the query runs there with SQLite's SQL. Cells: ints,
+floats and strings as they are, bools as 0/1, Enum members by name, dates in ISO 8601, lists,
+dicts and numpy arrays as JSON text. pandas is an optional dependency
+(``pip install 'atomtrig[motion]'``); without it ``sql`` raises a clear error.
+
+>>> quote("Query")
+'"Query"'
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import TYPE_CHECKING, Any
+
+from atomtrig.motion.codec import sql_cell
+from atomtrig.motion.errors import MotionQueryError
+
+if TYPE_CHECKING:
+    from atomtrig.motion.schema import Relation
+    from atomtrig.motion.store import Store
+
+
+def quote(name: str) -> str:
+    """An SQL identifier, quoted."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise MotionQueryError(
+            "cursor.sql returns a pandas DataFrame and pandas is not installed; install it "
+            "with: pip install 'atomtrig[motion]'"
+        ) from None
+    return pandas
+
+
+def run_sql(store: Store, query: str) -> Any:
+    """Run ``query`` over the store's relations; a DataFrame."""
+    if not isinstance(query, str) or not query.strip():
+        raise MotionQueryError(f"cursor.sql needs an SQL query string, not {query!r}")
+    pandas = _pandas()
+    conn = sqlite3.connect(":memory:")
+    try:
+        for rel in store.relations.values():
+            if re.search(r"(?<![\w$])" + re.escape(rel.name) + r"(?![\w$])", query, re.IGNORECASE):
+                _materialise(conn, store, rel)
+        try:
+            return pandas.read_sql_query(query, conn)
+        except (sqlite3.Error, pandas.errors.DatabaseError) as exc:
+            raise MotionQueryError(f"cursor.sql: {exc}") from None
+    finally:
+        conn.close()
+
+
+def _materialise(conn: sqlite3.Connection, store: Store, rel: Relation) -> None:
+    id_sql = "INTEGER" if rel.id_kind == "int" else "TEXT"
+    columns = [("id", id_sql)] + [(k, rel.fields[k].sql_type) for k in rel.keys]
+    if "derived_id" not in rel.fields:
+        columns.append(("derived_id", id_sql))
+    conn.execute(f"CREATE TABLE {quote(rel.name)} ("
+                 + ", ".join(f"{quote(c)} {t}" for c, t in columns) + ")")
+    rows = [[sql_cell(row[c]) for c, _ in columns] for row in store._rows(rel)]
+    conn.executemany(f"INSERT INTO {quote(rel.name)} VALUES ("
+                     + ", ".join("?" for _ in columns) + ")", rows)
