@@ -24,6 +24,7 @@ are never reused, so whatever order two batches come in, the store ends up match
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -125,7 +126,15 @@ class StoreBinding:
             except Exception as error:  # a bad row, or the backend failing to read one
                 raise StoreCorruptError(f"the store's atom table is damaged ({error})") from None
 
-        atoms = self.space.load_atoms(records())
+        # Millions of new objects and no garbage: the cyclic collector would only walk the
+        # growing heap again and again, so it is paused for the bulk load.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            atoms = self.space.load_atoms(records())
+        finally:
+            if collecting:
+                gc.enable()
         atom_ids = list(position)
         self._ids = dict(zip(atoms, atom_ids))
         self._next_id = loaded.next_id
