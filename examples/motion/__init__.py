@@ -1,0 +1,1 @@
+"""Motion applications on atomtrig (run each with ``python -m examples.motion.<name>``)."""
