@@ -137,13 +137,13 @@ class FieldType:
         elif kind == "dict":
             if isinstance(value, dict):
                 item = self.item
-                out = {}
+                mapping: dict[str, Any] = {}
                 for k, x in value.items():
                     if not isinstance(k, str):
                         raise MotionTypeError(f"{self.where}: dict keys must be strings, got {k!r}")
-                    out[k] = item.check(x) if item is not None else x
-                _json_check(out, self.where)
-                return out
+                    mapping[k] = item.check(x) if item is not None else x
+                _json_check(mapping, self.where)
+                return mapping
         elif kind == "any":
             _json_check(value, self.where)
             return value
@@ -326,16 +326,16 @@ def _field_type(annotation: Any, where: str) -> FieldType:
         raise MotionSchemaError(f"{where}: a union of {annotation} is not supported (use one "
                                 "type, X | None, or Any)")
     if origin in (list, tuple, dict):
-        args = typing.get_args(annotation)
+        params: tuple[Any, ...] = typing.get_args(annotation)
         item = None
-        if origin is dict and len(args) == 2:
-            if args[0] is not str:
-                raise MotionSchemaError(f"{where}: dict keys must be str, not {args[0]}")
-            item = _field_type(args[1], where)
-        elif origin is list and len(args) == 1:
-            item = _field_type(args[0], where)
-        elif origin is tuple and args:
-            item = _field_type(args[0], where) if len(args) == 2 and args[1] is Ellipsis else None
+        if origin is dict and len(params) == 2:
+            if params[0] is not str:
+                raise MotionSchemaError(f"{where}: dict keys must be str, not {params[0]}")
+            item = _field_type(params[1], where)
+        elif origin is list and len(params) == 1:
+            item = _field_type(params[0], where)
+        elif origin is tuple and params:
+            item = _field_type(params[0], where) if len(params) == 2 and params[1] is Ellipsis else None
         kind = "dict" if origin is dict else "list"
         return FieldType(kind, where, item=item)
     if isinstance(annotation, type):

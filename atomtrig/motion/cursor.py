@@ -62,11 +62,24 @@ class Cursor:
             name = rel.identifier(identifier)
             store._saw_id(rel, identifier)
         space = store.space
-        with _routes.write_phase() as fired:
-            with space.transaction():
+        local = _routes.local
+        previous = local.pending
+        fired: list[Any] = []
+        local.pending = fired  # route firings are noted while the keys are written (write phase)
+        try:
+            if space._store is None:
+                # In memory, every value is checked and encoded already: nothing below can
+                # fail half-way, so the undo log of a transaction would only cost time.
                 record = space.add_node(rel.type, name)
                 for key_atom, value in writes:
                     space.set_value(record, key_atom, value)
+            else:
+                with space.transaction():
+                    record = space.add_node(rel.type, name)
+                    for key_atom, value in writes:
+                        space.set_value(record, key_atom, value)
+        finally:
+            local.pending = previous
         if fired:
             store._run_routes(fired)
         return identifier

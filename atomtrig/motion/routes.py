@@ -12,7 +12,7 @@ removes the route. ``py:motion-route:NAME`` resolves (for every NAME) to :func:`
 which finds the store by the record's AtomSpace and the route by the firing's link.
 
 **Once per set.** ``cursor.set`` writes all its keys first and only then runs the routes they
-fired: while it writes, a firing of a route is only noted (:func:`write_phase`), so an ``infer``
+fired: while it writes, a firing of a route is only noted (``local.pending``), so an ``infer``
 sees the whole record, and each route runs once per ``set`` per record. A value set outside a
 cursor (the AtomSpace API, Atomese) runs the route at once.
 
@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from atomtrig.motion.errors import MotionCycleError, MotionTriggerError
 from atomtrig.query.grounded import add_resolver, remove_resolver
+from atomtrig.triggers.runner import current_firing
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom, Link
@@ -57,19 +58,6 @@ local = _Local()
 
 
 @contextmanager
-def write_phase() -> Iterator[list[tuple[Link, Atom, Atom]]]:
-    """While the block runs, route firings in this thread are noted (link, record, key) in the
-    list it yields instead of being run."""
-    previous = local.pending
-    pending: list[tuple[Link, Atom, Atom]] = []
-    local.pending = pending
-    try:
-        yield pending
-    finally:
-        local.pending = previous
-
-
-@contextmanager
 def suppressed() -> Iterator[None]:
     """Route firings in this thread do nothing while the block runs (``duplicate`` copies a
     record's values without firing its routes)."""
@@ -83,8 +71,6 @@ def suppressed() -> Iterator[None]:
 
 def run_route(record: Atom, key: Atom) -> Atom:
     """The target of every route link (see the module docstring)."""
-    from atomtrig.triggers import current_firing
-
     if local.suppress:
         return record
     firing = current_firing()
@@ -110,10 +96,10 @@ def store_of(atom: Atom) -> Store:
     return store
 
 
-@contextmanager
-def step(link: Link, record: Atom, max_depth: int, describe: str) -> Iterator[None]:
-    """Run an ``infer`` as one step of this thread's chain, refusing a loop."""
-    chain = local.chain
+def check_step(chain: tuple[tuple[Link, Atom], ...], link: Link, record: Atom, max_depth: int,
+               describe: object) -> None:
+    """Refuse to run a route again on a record already in this thread's chain (a loop), or
+    past the depth limit."""
     if any(l is link and r is record for l, r in chain):
         raise MotionCycleError(
             f"cycle: {describe} would run again on a record it already ran on earlier in the "
@@ -122,11 +108,6 @@ def step(link: Link, record: Atom, max_depth: int, describe: str) -> Iterator[No
     if len(chain) >= max_depth:
         raise MotionCycleError(f"{describe}: the chain of triggers reached the depth limit "
                                f"{max_depth} (space.triggers.max_depth)")
-    local.chain = chain + ((link, record),)
-    try:
-        yield
-    finally:
-        local.chain = chain
 
 
 @contextmanager

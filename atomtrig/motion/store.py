@@ -262,12 +262,19 @@ class Store:
             value = rel.fields[key_name].decode(record.get_value(key))
             triggered_by = TriggeredBy(rel.name, rel.parse_identifier(record.name),  # type: ignore[attr-defined]
                                        key_name, value)
-            describe = f"the route of {inst.name} on {rel.name}.{key_name} (record {record.name})"  # type: ignore[attr-defined]
-            with _routes.step(link, record, max_depth, describe):
+            describe = _Describe(inst.name, rel.name, key_name, record)
+            local = _routes.local
+            chain = local.chain
+            if chain:
+                _routes.check_step(chain, link, record, max_depth, describe)
+            local.chain = chain + ((link, record),)
+            try:
                 if route.infer is not None:
                     route.infer(self.cursor, triggered_by)
                 if route.fit is not None:
-                    self._queue_fit(inst, route, triggered_by, _routes.local.chain)
+                    self._queue_fit(inst, route, triggered_by, local.chain)
+            finally:
+                local.chain = chain
 
     def _queue_fit(self, inst: Trigger, route: Route, triggered_by: TriggeredBy,
                    chain: tuple[tuple[Link, Atom], ...]) -> None:
@@ -314,6 +321,19 @@ class Store:
 
     def __repr__(self) -> str:
         return f"<motion store {self.name!r}: {', '.join(self.relations)}>"
+
+
+class _Describe:
+    """The words for a route firing in an error message, built only if one is raised."""
+
+    __slots__ = ("trigger", "relation", "key", "record")
+
+    def __init__(self, trigger: str, relation: str, key: str, record: Atom) -> None:
+        self.trigger, self.relation, self.key, self.record = trigger, relation, key, record
+
+    def __str__(self) -> str:
+        return (f"the route of {self.trigger} on {self.relation}.{self.key} (record "
+                f"{self.record.name})")  # type: ignore[attr-defined]
 
 
 def _release(space: AtomSpace) -> None:
