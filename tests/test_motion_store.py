@@ -219,3 +219,40 @@ def test_atomtrig_dump_shows_records_and_routes(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "ValueTriggerLink" in out.stdout and "py:motion-route:Indexer" in out.stdout
     assert '(QueryRecordNode "0")' in out.stdout and '"hello"' in out.stdout
+
+
+def test_fits_write_through_to_the_sqlite_store_from_their_threads(tmp_path):
+    class Scorer(motion.Trigger):
+        def routes(self):
+            return [motion.Route("Query", "prompt", fit=self.score)]
+
+        def score(self, cursor, tb):
+            cursor.set("Query", tb.identifier, {"score": float(len(tb.value))})
+            return {}
+
+    path = tmp_path / "fits.db"
+    store = motion.create_store("f", schemas={"Query": Query}, path=path, triggers=[Scorer])
+    for p in ("a", "bb", "ccc"):
+        store.cursor.set(relation="Query", key_values={"prompt": p})
+    store.close()  # waits for the queued fits
+    store = motion.create_store("f", schemas={"Query": Query}, path=path)
+    try:
+        assert [r["score"] for r in store.cursor.mget("Query", [0, 1, 2], ["score"])] == [
+            1.0, 2.0, 3.0]
+    finally:
+        store.close()
+
+
+def test_a_trigger_whose_init_skips_super_still_works(store):
+    class NoSuper(motion.Trigger):
+        def __init__(self):
+            self.extra = 1
+
+        def setUp(self, cursor):
+            return {"k": self.extra}
+
+        def routes(self):
+            return [motion.Route("Query", "prompt", infer=lambda c, tb: None)]
+
+    inst = store.add_trigger(NoSuper)
+    assert inst.name == "NoSuper" and inst.state == {"k": 1}
