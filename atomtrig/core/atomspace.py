@@ -655,21 +655,24 @@ class AtomSpace:
         """
         loaded: list[Atom] = []
         append = loaded.append
+        earlier = loaded.__getitem__
         tables = self._tables
+        insert_link = self._insert_link
         with self._lock:
             for t, key, tv in records:
-                if not t.is_node and key and key[0].__class__ is int:
-                    key = tuple(map(loaded.__getitem__, key))
                 table = tables.get(t)
                 if table is None:
                     table = self._table(t)
-                atom = table.get(key)
-                if atom is None:
-                    if t.is_node:
-                        atom = Node(t, key, self)
-                        table[key] = atom
-                    else:
-                        atom = self._insert_link(t, key, table)
+                if t.is_node:
+                    atom = table.get(key)
+                    if atom is None:
+                        atom = table[key] = Node(t, key, self)
+                else:
+                    if key and key[0].__class__ is int:
+                        key = tuple(map(earlier, key))
+                    atom = table.get(key)
+                    if atom is None:
+                        atom = insert_link(t, key, table)
                 if tv is not None:
                     atom._tv = tv
                 append(atom)
