@@ -466,3 +466,22 @@ def test_type_source_relationship_sees_each_member_type_once(space):
     x, y = space.add_node("Concept", "x"), space.add_node("Concept", "y")
     space.add_link("List", [x, y, x])
     assert sorted(c[1][0] for c in CALLS) == ['(ConceptNode "x")', '(ConceptNode "y")']
+
+
+def test_changes_to_atoms_no_trigger_names_never_reach_the_engine(space):
+    food = space.add_node("Concept", "food")
+    space.add_link("RelationshipTrigger", [food, eol(space)])
+    space.add_link("StrengthTrigger", [food, eol(space), space.add_node("Number", 0.5)])
+    calls = []
+    original = space.triggers.dispatcher.changes_applied
+    space.triggers.dispatcher.changes_applied = lambda s, events: (calls.append(events), original(s, events))
+    for i in range(200):
+        a = space.add_node("Concept", f"a{i}")
+        link = space.add_link("Inheritance", [a, space.add_node("Concept", "other")])
+        link.tv = stv(0.9, 0.9)
+        a.set_value("k", [1.0])
+        space.ping(a)
+    space.remove(link)
+    assert calls == []
+    space.add_link("Inheritance", [space.add_node("Concept", "apple"), food])
+    assert len(calls) == 1 and len(CALLS) == 1
