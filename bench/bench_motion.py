@@ -99,7 +99,7 @@ def set_target(probe: Any, contender: str, n: int) -> dict[str, Any]:
         assert out == floor_out, "the route did not do the floor's work"
     if contender == "motion-derived":
         assert cursor.get("reading", n - 1, ["y"]) == {"y": floor_out[-1]}
-    records = store.space.count_by_type("ReadingRecordNode")
+    records = store.space.count_by_type("MotionReadingRecordNode")
     store.close()
     assert records == n
     return {"sets": n, "seconds": seconds, "rate": n / seconds,

@@ -113,7 +113,7 @@ def test_duplicate_and_include_derived(store):
     assert c.get("Query", src, ["prompt"]) == {"prompt": "q"}  # without: the record alone
     assert c.get("Query", 999, ["prompt"], include_derived=True) == []
     links = store.space.get_atoms_by_type("DerivedRecordLink")
-    assert len(links) == 4 and all(l.out[0].type.name == "QueryRecordNode" for l in links)
+    assert len(links) == 4 and all(l.out[0].type.name == "MotionQueryRecordNode" for l in links)
 
 
 def test_duplicate_fires_no_route(store):
@@ -218,7 +218,7 @@ def test_atomtrig_dump_shows_records_and_routes(tmp_path):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "ValueTriggerLink" in out.stdout and "py:motion-route:Indexer" in out.stdout
-    assert '(QueryRecordNode "0")' in out.stdout and '"hello"' in out.stdout
+    assert '(MotionQueryRecordNode "0")' in out.stdout and '"hello"' in out.stdout
 
 
 def test_fits_write_through_to_the_sqlite_store_from_their_threads(tmp_path):

@@ -306,7 +306,7 @@ def test_routes_are_trigger_links_and_removing_one_removes_the_route():
     try:
         (link,) = store.route_links("Derive")
         assert link.type.name == "ValueTriggerLink"
-        assert link.out[0].name == "QueryRecordNode" and link.out[1].name == "prompt"
+        assert link.out[0].name == "MotionQueryRecordNode" and link.out[1].name == "prompt"
         text = store.space.to_atomese()
         assert '(GroundedSchemaNode "py:motion-route:Derive")' in text
         store.space.remove(link)
@@ -321,7 +321,7 @@ def test_a_value_set_through_the_atomspace_runs_the_route():
     store = make_store(Derive)
     try:
         space = store.space
-        record = space.add_node("QueryRecordNode", "7")
+        record = space.add_node("MotionQueryRecordNode", "7")
         space.set_value(record, "prompt", atomtrig.StringValue("plain"))
         assert store.cursor.get("query", 7, ["length", "shout"]) == {"length": 5, "shout": "PLAIN"}
     finally:
@@ -334,17 +334,17 @@ def test_records_are_atoms_a_bindlink_finds_and_atomese_triggers_react_to():
         space = store.space
         space.eval_atomese("""
             (define seen (Concept "seen"))
-            (ValueTrigger (Type "QueryRecordNode") (Predicate "shout")
+            (ValueTrigger (Type "MotionQueryRecordNode") (Predicate "shout")
                 (Put (Lambda (Variable "$x") (Member (Variable "$x") seen)) (Variable "$r"))
                 (Variable "$r"))
         """)
         store.cursor.set(relation="query", key_values={"prompt": "a"})
         store.cursor.set(relation="query", key_values={"prompt": "b"})
         members = [m for m in space.get_atoms_by_type("MemberLink")
-                   if m.out[0].type.name == "QueryRecordNode"]
+                   if m.out[0].type.name == "MotionQueryRecordNode"]
         assert sorted(m.out[0].name for m in members) == ["0", "1"]
         found = space.execute(space.eval_atomese(
-            '(Get (TypedVariable (Variable "$x") (Type "QueryRecordNode"))'
+            '(Get (TypedVariable (Variable "$x") (Type "MotionQueryRecordNode"))'
             '     (Member (Variable "$x") (Concept "seen")))'))
         assert sorted(a.name for a in found.out) == ["0", "1"]
     finally:

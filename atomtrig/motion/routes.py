@@ -3,7 +3,7 @@
 A route ``Route(relation="query", key="prompt", ...)`` of the trigger ``QAChatbot`` is the
 atom
 
-    (ValueTriggerLink (TypeNode "QueryRecordNode") (PredicateNode "prompt")
+    (ValueTriggerLink (TypeNode "MotionQueryRecordNode") (PredicateNode "prompt")
       (ExecutionOutputLink (GroundedSchemaNode "py:motion-route:QAChatbot")))
 
 a value trigger on every record of the relation's type: setting ``prompt`` on any record fires

@@ -1,6 +1,6 @@
 """Relations: a schema (a dataclass) made into an atom type declared at run time.
 
-The relation ``query`` becomes the node type ``QueryRecordNode`` (a subtype of
+The relation ``query`` becomes the node type ``MotionQueryRecordNode`` (a subtype of
 ``MotionRecordNode``); each record is a node of that type named by its identifier, and each
 key's value is held on the record under ``(PredicateNode "<key>")``. The primary keys are
 ``id`` plus every field whose name contains ``page``. A record derived from another by
@@ -14,7 +14,7 @@ key's value is held on the record under ``(PredicateNode "<key>")``. The primary
 ...     text_suggestion_page: int
 >>> rel = Relation("query", Query)
 >>> rel.type.name, rel.primary_keys
-('QueryRecordNode', ('id', 'text_suggestion_page'))
+('MotionQueryRecordNode', ('id', 'text_suggestion_page'))
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def record_types() -> tuple[AtomType, AtomType]:
 
 
 def type_name(relation: str) -> str:
-    """The atom type name of a relation: ``query`` -> ``QueryRecordNode``."""
-    return relation[:1].upper() + relation[1:] + "RecordNode"
+    """The atom type name of a relation: ``query`` -> ``MotionQueryRecordNode``."""
+    return "Motion" + relation[:1].upper() + relation[1:] + "RecordNode"
 
 
 class Relation:
