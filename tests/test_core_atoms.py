@@ -139,16 +139,16 @@ def test_unknown_type_suggests_close_names(space):
 
 
 def test_runtime_type_declaration(space):
-    t = atomtrig.declare_type("QueryRecordNode", ["Node"])
-    assert atomtrig.declare_type("QueryRecordNode", ["Node"]) is t
-    record = space.add_node("QueryRecord", "r1")
+    t = atomtrig.declare_type("CoreTestRecordNode", ["Node"])
+    assert atomtrig.declare_type("CoreTestRecordNode", ["Node"]) is t
+    record = space.add_node("CoreTestRecord", "r1")
     assert record.type is t
     assert space.get_atoms_by_type("Node") and record in space.get_atoms_by_type("Node")
     with AtomSpace() as other:
-        assert atomtrig.QueryRecordNode("r2").type is t
+        assert atomtrig.CoreTestRecordNode("r2").type is t
         assert len(other) == 1
     with pytest.raises(TypeDeclarationError):
-        atomtrig.declare_type("QueryRecordNode", ["Link"])
+        atomtrig.declare_type("CoreTestRecordNode", ["Link"])
     with pytest.raises(TypeDeclarationError):
         atomtrig.declare_type("not a name", ["Node"])
 

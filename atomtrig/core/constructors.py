@@ -10,7 +10,7 @@ under its full and its short name. Each adds to the thread's current AtomSpace
 'cat'
 
 Constructors for types declared at run time are found by name too
-(``constructors.QueryRecordNode`` once ``QueryRecordNode`` is declared), or made with
+(``constructors.ExampleRecordNode`` once ``ExampleRecordNode`` is declared), or made with
 :func:`constructor_for`.
 """
 

@@ -273,8 +273,8 @@ class TypeRegistry:
         parents.
 
         >>> from atomtrig.core.types import types
-        >>> t = types.declare("QueryRecordNode", ["Node"])
-        >>> types["QueryRecord"] is t
+        >>> t = types.declare("ExampleRecordNode", ["Node"])
+        >>> types["ExampleRecord"] is t
         True
         """
         if not isinstance(name, str) or not name.isidentifier():
