@@ -331,6 +331,12 @@ class SQLiteBackend(StorageBackend):
         conn.execute(
             "UPDATE atomtrig_meta SET value = ? WHERE key = 'next_id'", (str(batch.next_id),)
         )
+        # Every commit bumps a counter: a process that let the file go (the schedule runner)
+        # sees on taking it back whether anyone else wrote in between.
+        conn.execute(
+            "INSERT INTO atomtrig_meta (key, value) VALUES ('commits', '1') ON CONFLICT (key) "
+            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -342,6 +348,38 @@ class SQLiteBackend(StorageBackend):
             except sqlite3.Error:
                 pass
             conn.close()
+
+    # -- letting the file go and taking it back (the schedule runner's windows) -------------
+    def commit_count(self) -> int:
+        """How many batches were ever committed to this file (by any process)."""
+        with self._lock:
+            row = self._connection().execute(
+                "SELECT value FROM atomtrig_meta WHERE key = 'commits'"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def release(self) -> None:
+        """Close the file (releasing the exclusive lock) but keep this backend usable:
+        :meth:`reacquire` opens it again. Writes in between raise ``StoreClosedError``."""
+        self.close()
+
+    def reacquire(self, wait: float = 0.0, poll: float = 0.005) -> None:
+        """Open the file again after :meth:`release`, retrying for up to ``wait`` seconds while
+        another process holds it (then ``StoreInUseError``)."""
+        import time
+
+        deadline = time.monotonic() + wait
+        while True:
+            with self._lock:
+                if self._conn is not None:
+                    return
+            try:
+                self._open()
+                return
+            except StoreInUseError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(poll)
 
     def describe(self) -> dict[str, object]:
         return {
