@@ -232,10 +232,15 @@ class Interpreter:
             ctor = TypeConstructor(t, lambda: self.space)
             self.global_env.vars[name] = ctor
             return ctor
-        if text in TRUTH_VALUE_NAMES:
-            return lambda *args: make_truth_value(text, args)
-        if text in VALUE_NAMES:
-            return lambda *args: make_value(text, args)
+        if text in TRUTH_VALUE_NAMES or text in VALUE_NAMES:
+            make = make_truth_value if text in TRUTH_VALUE_NAMES else make_value
+
+            def construct(*args: Any) -> Any:
+                return make(text, args)
+
+            construct.__name__ = text
+            self.global_env.vars[name] = construct
+            return construct
         hint = ""
         if t is not None:
             hint = f" ({t.name} is an abstract type)"
