@@ -170,7 +170,9 @@ class AtomSpace:
             fresh = Node(t, name, self)
             atom = table.setdefault(name, fresh)
             created = atom is fresh
-        if tv is not None or (created and self._watching):
+        if tv is not None or (
+            created and self._watching and (self._store is not None or t in self._type_watch)
+        ):
             self._after_add(atom, created, tv)
         return atom  # type: ignore[return-value]
 
@@ -214,7 +216,7 @@ class AtomSpace:
                             self._check_member(a)
                     atom = self._insert_link(t, out, table)  # type: ignore[arg-type]
                     created = True
-        if tv is not None or (created and self._watching):
+        if tv is not None or (created and self._watching and self._reports_new_link(atom)):
             self._after_add(atom, created, tv)
         return atom  # type: ignore[return-value]
 
@@ -315,6 +317,16 @@ class AtomSpace:
         if tv is not None or (created and self._watching):
             self._after_add(atom, created, tv)
         return atom  # type: ignore[return-value]
+
+    def _reports_new_link(self, link: Atom) -> bool:
+        """Whether a new link concerns a store or a listener. Inlined tests, because with only
+        trigger link types watched (every user-facing space) this runs for every new link."""
+        if self._store is not None or link.type in self._type_watch or self._incoming_type_watch:
+            return True
+        for member in link.out:
+            if member._watch:
+                return True
+        return False
 
     def _after_add(self, atom: Atom, created: bool, tv: TruthValue | None) -> None:
         old_tv = atom._tv
