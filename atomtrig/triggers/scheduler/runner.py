@@ -102,6 +102,8 @@ class ScheduleRunner:
         self.leases: dict[str, dict[str, Any]] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._tie = itertools.count()
+        self._retry: dict[str, float] = {}
+        """Schedules waiting for another runner's lease to expire -> when it does."""
         self.stop_event = threading.Event()
         self.in_run = False
         self.outcomes: Counter[str] = Counter()
@@ -229,7 +231,8 @@ class ScheduleRunner:
         while heap:
             due, _, sid = heap[0]
             st = self.state.get(sid)
-            if st is not None and sid in self.specs and st.get("next") == due:
+            if st is not None and sid in self.specs and (
+                    st.get("next") == due or self._retry.get(sid) == due):
                 return due
             heapq.heappop(heap)
         return None
@@ -247,8 +250,13 @@ class ScheduleRunner:
         while heap and heap[0][0] <= now and not self.stop_event.is_set():
             due, _, sid = heapq.heappop(heap)
             spec, st = self.specs.get(sid), self.state.get(sid)
-            if spec is None or st is None or st.get("next") != due:
+            if spec is None or st is None:
                 continue
+            if st.get("next") != due:
+                if self._retry.get(sid) != due or st.get("next") is None:
+                    continue
+                due = st["next"]  # a postponed schedule whose blocking lease has expired
+            self._retry.pop(sid, None)
             if spec.trigger.link._space is not self.space:
                 self._forget(sid, now)
                 continue
@@ -260,19 +268,11 @@ class ScheduleRunner:
             work.append((spec, spec.policy.plan(dues, now), unlisted, following, takeovers))
         for when, sid in postponed:
             heapq.heappush(heap, (when, next(self._tie), sid))
-            self.state[sid]["_retry"] = when
+            self._retry[sid] = when
         if work:
             self._claim(work, now)
             self._run(work)
-        return self.next_due_or_retry()
-
-    def next_due_or_retry(self) -> float | None:
-        due = self.next_due()
-        heap = self._heap
-        retry = [w for w, _, s in heap if self.state.get(s, {}).get("_retry") == w]
-        if retry:
-            return min([due, *retry]) if due is not None else min(retry)
-        return due
+        return self.next_due()
 
     def _check_leases(self, sid: str, dues: list[float], now: float
                       ) -> tuple[list[dict[str, Any]], float | None]:
@@ -284,8 +284,6 @@ class ScheduleRunner:
             if lease["expires"] > now:
                 return [], lease["expires"]
             takeovers.append(lease)
-        if self.state.get(sid, {}).get("_retry"):
-            self.state[sid].pop("_retry", None)
         return takeovers, None
 
     def _claim(self, work: list[Any], now: float) -> None:

@@ -59,13 +59,13 @@ class ScheduleSpec:
 
     def first_due(self, seen: float) -> float:
         """The first due time of a schedule first seen at ``seen``."""
-        return self.cron.next_after(seen) if self.cron else seen + self.period
+        return self.cron.next_after(seen) if self.cron else _us(seen + self.period)
 
     def following(self, due: float) -> float | None:
         """The due time after ``due`` (None for RunOnce)."""
         if not self.repeating:
             return None
-        return self.cron.next_after(due) if self.cron else due + self.period
+        return self.cron.next_after(due) if self.cron else _us(due + self.period)
 
     def overdue(self, first: float, now: float) -> tuple[list[float], int, float | None]:
         """Due times from ``first`` up to ``now``: (the listed ones, how many were not listed
@@ -77,8 +77,8 @@ class ScheduleSpec:
         if self.cron is None:
             count = int(math.floor((now - first) / self.period)) + 1
             skipped = max(0, count - ENUMERATION_CAP)
-            dues = [first + i * self.period for i in range(skipped, count)]
-            return dues, skipped, first + count * self.period
+            dues = [_us(first + i * self.period) for i in range(skipped, count)]
+            return dues, skipped, _us(first + count * self.period)
         dues: list[float] = []
         skipped = 0
         due: float = first
@@ -89,6 +89,11 @@ class ScheduleSpec:
                 skipped += 1
             due = self.cron.next_after(due)
         return dues, skipped, due
+
+
+def _us(t: float) -> float:
+    """Due times are kept to the microsecond, so adding periods does not drift."""
+    return round(t, 6)
 
 
 def _value(link: Any, key: str) -> Any:
@@ -105,8 +110,8 @@ def _string(link: Any, key: str) -> str | None:
     v = _value(link, key)
     if v is None:
         return None
-    if isinstance(v, StringValue) and len(v.value()) == 1:
-        return str(v.value()[0])
+    if isinstance(v, StringValue) and len(v.value) == 1:
+        return str(v.value[0])
     raise TriggerDefinitionError(f"{key} must be one StringValue, not {v!r}")
 
 
@@ -114,8 +119,8 @@ def _float(link: Any, key: str) -> float | None:
     v = _value(link, key)
     if v is None:
         return None
-    if isinstance(v, FloatValue) and len(v.value()) == 1:
-        return float(v.value()[0])
+    if isinstance(v, FloatValue) and len(v.value) == 1:
+        return float(v.value[0])
     raise TriggerDefinitionError(f"{key} must be one FloatValue, not {v!r}")
 
 
