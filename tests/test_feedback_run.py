@@ -278,3 +278,40 @@ def test_results_round_trip_through_json() -> None:
         assert again == result
         assert again.status is result.status
         assert (math.isnan(again.result) and math.isnan(result.result)) or again.result == result.result
+
+
+# -- properties of combination and aggregation ---------------------------------------------------
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_small = st.lists(st.integers(-100, 100), max_size=5)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_small, _small)
+def test_calls_follow_product_or_zip_order_and_aggregate_to_the_mean(xs: list[int], ys: list[int]) -> None:
+    import itertools
+    import statistics
+
+    data = {"a": xs, "b": ys}
+    for combinations, expected in (("product", list(itertools.product(xs, ys))), ("zip", list(zip(xs, ys)))):
+        result = Feedback(ten_a_plus_b, combinations=combinations).on(a=Lens().a[:], b=Lens().b[:]).run(source_data=data)
+        assert result.status is FeedbackResultStatus.DONE
+        assert [(c.args["a"], c.args["b"]) for c in result.calls] == expected
+        if expected:
+            assert result.result == pytest.approx(statistics.fmean(10 * a + b for a, b in expected))
+        else:
+            assert math.isnan(result.result)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 50), max_size=8))
+def test_skipped_calls_never_reach_the_aggregate(ns: list[int]) -> None:
+    result = Feedback(only_even).on(Lens().xs[:]).run(source_data={"xs": ns})
+    evens = [n for n in ns if n % 2 == 0]
+    assert [c.args["n"] for c in result.calls] == evens
+    assert result.status is FeedbackResultStatus.DONE
+    if evens:
+        assert result.result == pytest.approx(sum(evens) / len(evens))
+    else:
+        assert math.isnan(result.result)
