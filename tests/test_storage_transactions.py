@@ -197,3 +197,39 @@ def test_transactions_in_several_threads_commit_and_roll_back_independently(
     assert snapshot(space) == before
     if store is not None:
         space.close()
+
+
+def test_each_api_call_is_one_commit_and_a_state_swap_is_one(monkeypatch) -> None:
+    from atomtrig.storage import MemoryBackend
+
+    backend = MemoryBackend()
+    space = atomtrig.AtomSpace.open(backend)
+    batches = []
+    real_apply = backend.apply
+
+    def counting(batch):
+        batches.append(batch)
+        real_apply(batch)
+
+    monkeypatch.setattr(backend, "apply", counting)
+    lamp = space.add_node("Concept", "lamp")
+    on, off = space.add_node("Concept", "on"), space.add_node("Concept", "off")
+    assert len(batches) == 3
+    space.add_link("State", [lamp, on])
+    assert len(batches) == 4
+    space.add_link("State", [lamp, off])  # inserts the new state and removes the old: one commit
+    assert len(batches) == 5
+    swap = batches[-1]
+    assert len(swap.inserts) == 1 and len(swap.removals) == 1
+    lamp.tv = stv(0.5, 0.5)
+    assert len(batches) == 6
+    weight = space.add_node("Predicate", "w")
+    lamp.set_value(weight, [1])
+    assert len(batches) == 8
+    lamp.set_value("w", [2])  # a key given by name that exists: one commit
+    assert len(batches) == 9
+    with space.transaction():
+        for i in range(10):
+            space.add_node("Concept", f"n{i}")
+    assert len(batches) == 10 and len(batches[-1].inserts) == 10
+    space.close()
