@@ -233,3 +233,23 @@ def test_each_api_call_is_one_commit_and_a_state_swap_is_one(monkeypatch) -> Non
             space.add_node("Concept", f"n{i}")
     assert len(batches) == 10 and len(batches[-1].inserts) == 10
     space.close()
+
+
+def test_a_failed_auto_commit_is_retried_with_the_next_one(tmp_path, monkeypatch) -> None:
+    store = Store("sqlite", tmp_path)
+    space = store.open()
+    backend = space._store.backend
+    real_apply = backend.apply
+
+    def broken(batch):
+        raise StorageError("disk full (simulated)")
+
+    monkeypatch.setattr(backend, "apply", broken)
+    with pytest.raises(StorageError, match="disk full"):
+        space.add_node("Concept", "first")
+    assert space.get_node("Concept", "first") is not None  # made in memory
+    monkeypatch.setattr(backend, "apply", real_apply)
+    space.add_node("Concept", "second")
+    space = store.reopen(space)
+    assert {a.short() for a in space} == {'(ConceptNode "first")', '(ConceptNode "second")'}
+    space.close()
