@@ -5,7 +5,8 @@ Modules: :mod:`.definitions` (what each trigger link means), :mod:`.registry` (r
 adding and removing links), :mod:`.dispatch` (events to firings), :mod:`.runner` (sync/async
 execution, cascades), :mod:`.targets` (how each target kind runs), :mod:`.revision`,
 :mod:`.equivalence`, :mod:`.schema_files`, :mod:`.schedule`, :mod:`.stats`, :mod:`.options`,
-:mod:`.firing` (firing identity and the journal), :mod:`.engine` (it all, for one AtomSpace).
+:mod:`.firing` (firing identity and the journal), :mod:`.engine` (it all, for one AtomSpace),
+:mod:`.scheduler` (the durable runner behind ``atomtrig schedule``).
 
 >>> from atomtrig.triggers import TriggerEngine, ManualClock
 >>> ManualClock().now()

@@ -62,7 +62,37 @@ def load(binding: Any, namespace: str) -> dict[str, dict[str, Any]]:
 
 
 def put(binding: Any, namespace: str, key: str, value: dict[str, Any] | None) -> None:
-    binding.put_state(namespace, key, None if value is None else json.dumps(value))
+    binding.put_state(namespace, key, None if value is None else _dumps(value))
+
+
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _num(x: float | int | None) -> str:
+    return "null" if x is None else repr(x)
+
+
+def encode_state(st: dict[str, Any], link_json: str) -> str:
+    """``st`` as JSON, built by hand: it is written after every run, so it must be cheap
+    (``link_json`` is the link text, encoded once per schedule)."""
+    last = st.get("last")
+    if last is None:
+        last_text = "null"
+    else:
+        error = last.get("error")
+        last_text = (f'{{"due":{_num(last.get("due"))},"start":{_num(last.get("start"))},'
+                     f'"end":{_num(last.get("end"))},"outcome":"{last["outcome"]}",'
+                     f'"error":{"null" if error is None else _dumps(error)}}}')
+    totals = ",".join(f'"{k}":{v}' for k, v in st["totals"].items())
+    rest = {k: v for k, v in st.items()
+            if k not in ("link", "seen", "next", "last", "n", "totals")}
+    extra = "".join(f',"{k}":{_dumps(v)}' for k, v in rest.items())
+    return (f'{{"link":{link_json},"seen":{_num(st.get("seen"))},"next":{_num(st.get("next"))},'
+            f'"last":{last_text},"n":{st["n"]},"totals":{{{totals}}}{extra}}}')
+
+
+def put_text(binding: Any, namespace: str, key: str, text: str | None) -> None:
+    binding.put_state(namespace, key, text)
 
 
 def history(binding: Any) -> dict[str, list[dict[str, Any]]]:

@@ -43,6 +43,7 @@ from typing import Any
 
 from atomtrig.storage.errors import StoreInUseError
 from atomtrig.triggers.errors import TriggerDefinitionError
+from atomtrig.triggers import runner as trigger_runner
 from atomtrig.triggers.firing import Firing
 from atomtrig.triggers.scheduler import records
 from atomtrig.triggers.scheduler.clock import SystemClock, WallClock
@@ -53,6 +54,12 @@ from atomtrig.triggers.scheduler.spec import ScheduleSpec, spec_for
 log = logging.getLogger("atomtrig.schedule")
 
 Reporter = Callable[[dict[str, Any]], None]
+
+
+def _targets() -> Any:
+    from atomtrig.triggers import targets
+
+    return targets
 
 
 class ScheduleRunner:
@@ -289,13 +296,16 @@ class ScheduleRunner:
     def _claim(self, work: list[Any], now: float) -> None:
         binding = self._binding()
         expires = now + self.lease
+        head = f'{{"runner":{records._dumps(self.id)},"claimed":{now!r},"expires":{expires!r}'
+        leases = self.leases
         with binding.transaction():
             for spec, plan, _, _, _ in work:
                 for due, _ in plan.run:
-                    lease = {"runner": self.id, "claimed": now, "expires": expires, "due": due,
-                             "sid": spec.sid}
-                    self.leases[lease_key(spec.sid, due)] = lease
-                    records.put(binding, LEASES, lease_key(spec.sid, due), lease)
+                    key = lease_key(spec.sid, due)
+                    leases[key] = {"runner": self.id, "claimed": now, "expires": expires,
+                                   "due": due, "sid": spec.sid}
+                    binding.put_state(LEASES, key,
+                                      f'{head},"due":{due!r},"sid":"{spec.sid}"}}')
 
     def _run(self, work: list[Any]) -> None:
         binding = self._binding()
@@ -335,30 +345,31 @@ class ScheduleRunner:
                 return
             row = self._run_one(spec, due, covers)
             self._record(spec, st, row)
-            self.leases.pop(lease_key(sid, due), None)
-            records.put(binding, LEASES, lease_key(sid, due), None)
+            key = lease_key(sid, due)
+            self.leases.pop(key, None)
+            binding.put_state(LEASES, key, None)
         st["next"] = following
         if following is None:
             st["finished"] = True
         else:
             heapq.heappush(self._heap, (following, next(self._tie), sid))
-        records.put(binding, STATE, sid, st)
+        binding.put_state(STATE, sid, records.encode_state(st, spec.text_json))
 
     def _record(self, spec: ScheduleSpec, st: dict[str, Any], row: dict[str, Any]) -> None:
         row["sid"] = spec.sid
-        row["number"] = st["n"]
-        st["n"] += 1
+        number = row["number"] = st["n"]
+        st["n"] = number + 1
         outcome = row["outcome"]
-        st["totals"][outcome] = st["totals"].get(outcome, 0) + row.get("count", 1)
-        st["last"] = {k: row.get(k) for k in ("due", "start", "end", "outcome", "error")}
-        records.put(self._binding(), RUNS, run_key(spec.sid, row["number"], self.keep), row)
-        self.outcomes[outcome] += row.get("count", 1)
-        self._report({"event": "run", "link": spec.text, **row})
+        count = row.get("count", 1)
+        totals = st["totals"]
+        totals[outcome] = totals.get(outcome, 0) + count
+        st["last"] = row
+        self._binding().put_state(RUNS, f"{spec.sid}:{number % self.keep}", records._dumps(row))
+        self.outcomes[outcome] += count
+        if self.reporter is not None:
+            self.reporter({"event": "run", "link": spec.text, **row})
 
     def _run_one(self, spec: ScheduleSpec, due: float, covers: int) -> dict[str, Any]:
-        from atomtrig.triggers import runner as trigger_runner
-        from atomtrig.triggers.targets import condition_holds, run_target
-
         trigger = spec.trigger
         engine = self.space.triggers
         start = self.clock.time()
@@ -371,10 +382,10 @@ class ScheduleRunner:
         t0 = time.perf_counter()
         self.in_run = True
         try:
-            if trigger.condition is not None and not condition_holds(engine, trigger):
+            if trigger.condition is not None and not _targets().condition_holds(engine, trigger):
                 outcome = "skipped"
             else:
-                run_target(engine, trigger, firing)
+                _targets().run_target(engine, trigger, firing)
         except KeyboardInterrupt:
             outcome, error = "interrupted", "stopped by a signal during the run"
             self.stop_event.set()

@@ -19,6 +19,7 @@ it), so removing a link and adding it again is the same schedule.
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +57,14 @@ class ScheduleSpec:
     repeating: bool
     cron: CronSchedule | None
     policy: MisfirePolicy
+
+    @property
+    def text_json(self) -> str:
+        """The link text as a JSON string (encoded once)."""
+        cached = self.__dict__.get("_text_json")
+        if cached is None:
+            cached = self.__dict__["_text_json"] = json.dumps(self.text)
+        return cached
 
     def first_due(self, seen: float) -> float:
         """The first due time of a schedule first seen at ``seen``."""
