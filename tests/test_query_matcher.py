@@ -719,3 +719,14 @@ def test_limit_stops_the_join_early(k: Kit, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(joins, "_maker", counting)
     assert len(match(k.space, query, limit=2)) == 2
     assert len(made) == 2  # the search stopped at the second grounding
+
+
+def test_pattern_from_another_space_is_copied_in(k: Kit) -> None:
+    k.L("Inheritance", k.C("a"), k.C("g"))
+    elsewhere = AtomSpace()
+    x = elsewhere.add_node("Variable", "$X")
+    body = elsewhere.add_link("Inheritance", [x, elsewhere.add_node("Concept", "g")])
+    query = elsewhere.add_link("Get", [body])
+    got = match(k.space, query)
+    assert [g[k.V("$X")].name for g in got] == ["a"]
+    assert [g[k.V("$X")].name for g in match_body(k.space, None, body)] == ["a"]

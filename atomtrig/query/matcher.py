@@ -88,6 +88,8 @@ def match(
     >>> len(match(space, get, fixed={x: a}))
     1
     """
+    if scope._space is not space:
+        scope = space.add_atom(scope)  # a pattern made elsewhere: its constants must be ours
     return match_compiled(space, compile_pattern(scope), anchor=anchor, fixed=fixed, limit=limit)
 
 
@@ -102,6 +104,10 @@ def match_body(
 ) -> list[Grounding]:
     """Like :func:`match`, for a bare variable declaration (or None: implicit variables) and
     body, such as the two halves of an ImplicationLink."""
+    if body._space is not space:
+        body = space.add_atom(body)
+    if declaration is not None and declaration._space is not space:
+        declaration = space.add_atom(declaration)
     return match_compiled(
         space, compile_body(declaration, body), anchor=anchor, fixed=fixed, limit=limit
     )
