@@ -41,7 +41,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 
-def runner_space_class() -> type:
+def runner_space_class() -> Any:
     from atomtrig.space import AtomSpace
     from atomtrig.triggers.schedule import ManualClock
 

@@ -190,28 +190,28 @@ class ScheduleRunner:
                 invalid[schedule_id(text)] = (text, str(error))
                 continue
             live[spec.sid] = spec
-        for sid, (text, error) in invalid.items():
-            st = self.state.get(sid) or records.new_state(text, now, None)
-            if st.get("invalid") != error:
-                st["invalid"] = error
-                self.state[sid] = st
-                records.put(binding, STATE, sid, st)
+        for sid, (text, problem) in invalid.items():
+            bad = self.state.get(sid) or records.new_state(text, now, None)
+            if bad.get("invalid") != problem:
+                bad["invalid"] = problem
+                self.state[sid] = bad
+                records.put(binding, STATE, sid, bad)
         for sid, spec in live.items():
-            st = self.state.get(sid)
-            if st is None:
+            found = self.state.get(sid)
+            if found is None:
                 st = records.new_state(spec.text, now, spec.first_due(now))
                 self.state[sid] = st
                 records.put(binding, STATE, sid, st)
-            elif st.get("invalid"):
-                st["invalid"] = None
-                if st.get("next") is None and not st.get("finished"):
-                    st["next"] = spec.first_due(now)
-                records.put(binding, STATE, sid, st)
+            elif found.get("invalid"):
+                found["invalid"] = None
+                if found.get("next") is None and not found.get("finished"):
+                    found["next"] = spec.first_due(now)
+                records.put(binding, STATE, sid, found)
         for sid in [s for s in self.state if s not in live and s not in invalid]:
             self._forget(sid, now)
         self.specs = live
-        self._heap = [(st["next"], next(self._tie), sid) for sid, st in self.state.items()
-                      if sid in live and st.get("next") is not None]
+        self._heap = [(row["next"], next(self._tie), sid) for sid, row in self.state.items()
+                      if sid in live and row.get("next") is not None]
         heapq.heapify(self._heap)
         self._size = len(self.space)
         binding.commit_pending()

@@ -86,8 +86,8 @@ class ScheduleSpec:
         if self.cron is None:
             count = int(math.floor((now - first) / self.period)) + 1
             skipped = max(0, count - ENUMERATION_CAP)
-            dues = [_us(first + i * self.period) for i in range(skipped, count)]
-            return dues, skipped, _us(first + count * self.period)
+            listed = [_us(first + i * self.period) for i in range(skipped, count)]
+            return listed, skipped, _us(first + count * self.period)
         dues: list[float] = []
         skipped = 0
         due: float = first
