@@ -370,7 +370,7 @@ def _atomtrig_runners(space: Any, data: dict[str, Any], execute: bool) -> dict[s
 def _hyperon_runners(space: Any, data: dict[str, Any]) -> dict[str, Any]:
     from hyperon import E, S, V
 
-    inh, mem, sim, conj = S("Inheritance"), S("Member"), S("Similarity"), S(",")
+    inh, mem, conj = S("Inheritance"), S("Member"), S(",")
     x, y, a, b, c = V("x"), V("y"), V("a"), V("b"), V("c")
 
     def run(pattern: Any) -> list[Any]:

@@ -42,7 +42,6 @@ from atomtrig.query.pattern import (
     CONST,
     GLOBV,
     ORDERED,
-    UNORDERED,
     VAR,
     Alternative,
     Clause,
