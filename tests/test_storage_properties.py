@@ -34,6 +34,7 @@ op = st.one_of(
     st.tuples(st.just("linkvalue"), st.integers(0, 30), st.integers(0, 30)),
     st.tuples(st.just("remove"), st.integers(0, 30), st.booleans()),
     st.tuples(st.just("state"), st.sampled_from(NAMES), st.sampled_from(NAMES)),
+    st.tuples(st.just("clear")),
 )
 program = st.lists(
     st.one_of(op.map(lambda o: [o]),
@@ -71,6 +72,8 @@ def _apply(space: atomtrig.AtomSpace, o: tuple) -> None:
         atom = _pick(space, o[1])
         if atom is not None and (o[2] or not atom.incoming):
             space.remove(atom, recursive=o[2])
+    elif kind == "clear":
+        space.clear()
     elif kind == "state":
         space.add_link("State", [space.add_node("Concept", "key-" + o[1]),
                                  space.add_node("Concept", o[2])])

@@ -253,3 +253,24 @@ def test_a_failed_auto_commit_is_retried_with_the_next_one(tmp_path, monkeypatch
     space = store.reopen(space)
     assert {a.short() for a in space} == {'(ConceptNode "first")', '(ConceptNode "second")'}
     space.close()
+
+
+def test_a_rolled_back_clear_brings_every_atom_back(store: Store | None) -> None:
+    space = _open(store)
+    _populate(space)
+    space.get_node("Concept", "b").set_value(space.get_node("Concept", "c"), [5])  # atom key
+    before = snapshot(space)
+    with pytest.raises(RuntimeError):
+        with space.transaction():
+            space.clear()
+            space.add_node("Concept", "after-clear")
+            raise RuntimeError("roll back")
+    assert snapshot(space) == before
+    space = _reopen(store, space)
+    assert snapshot(space) == before
+    with space.transaction():
+        space.clear()
+    space = _reopen(store, space)
+    assert len(space) == 0
+    if store is not None:
+        space.close()

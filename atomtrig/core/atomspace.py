@@ -558,7 +558,10 @@ class AtomSpace:
 
     def clear(self) -> None:
         """Remove every atom."""
+        store = self._store
         with self._lock:
+            if store is not None:
+                store.clearing()
             for table in self._tables.values():
                 for atom in table.values():
                     atom._space = None
@@ -567,9 +570,8 @@ class AtomSpace:
                 table.clear()  # in place: lock-free node adds may hold a table
             self._watched.clear()
             self._watching = bool(self._type_watch) or self._store is not None
-        if self._store is not None:
-            self._store.cleared()
-            self._store.call_done()
+        if store is not None:
+            store.call_done()
 
     # -- change events -----------------------------------------------------------------------
     def add_listener(self, listener: ChangeListener) -> None:

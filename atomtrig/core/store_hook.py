@@ -14,9 +14,10 @@ Calls, in the order a change is applied:
 - ``value_changed(atom, key, old)``: the value under ``key`` was set or removed.
 - ``removing(atom)``: the atom is about to leave the space (called with the space's lock held,
   so it must not block); it still has its truth value and values.
+- ``clearing()``: :meth:`AtomSpace.clear` is about to remove every atom (called with the lock
+  held; the atoms are still there).
 - ``call_done()``: the API call that made the changes above is over and the change listeners
   have run; the store may commit.
-- ``cleared()``: :meth:`AtomSpace.clear` removed every atom.
 
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> class Log:
@@ -26,7 +27,7 @@ Calls, in the order a change is applied:
 ...     def value_changed(self, atom, key, old): self.calls.append(("value", atom.name))
 ...     def removing(self, atom): self.calls.append(("removing", atom.name))
 ...     def call_done(self): self.calls.append(("done",))
-...     def cleared(self): self.calls.append(("cleared",))
+...     def clearing(self): self.calls.append(("clearing",))
 >>> space, log = AtomSpace(), Log()
 >>> space.attach_store(log)
 >>> cat = space.add_node("Concept", "cat")
@@ -54,6 +55,6 @@ class StoreHook(Protocol):
 
     def removing(self, atom: Atom) -> None: ...
 
-    def call_done(self) -> None: ...
+    def clearing(self) -> None: ...
 
-    def cleared(self) -> None: ...
+    def call_done(self) -> None: ...

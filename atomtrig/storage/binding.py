@@ -173,8 +173,12 @@ class StoreBinding:
         values = atom._values
         self._local.ops.append((_REMOVE, atom, atom._tv, dict(values) if values else None))
 
-    def cleared(self) -> None:
-        self._local.ops.append((_CLEAR,))
+    def clearing(self) -> None:
+        local = self._local
+        snapshot = None
+        if local.tx is not None:  # what a rollback must bring back, contents before containers
+            snapshot = [(a, a._tv, dict(a._values) if a._values else None) for a in self.space]
+        local.ops.append((_CLEAR, snapshot))
 
     def call_done(self) -> None:
         local = self._local
@@ -468,8 +472,9 @@ class StoreBinding:
                     elif tag == _REMOVE:
                         self._revive(entry, live, revived, deferred, holders)
                     elif tag == _CLEAR:
-                        log.warning("a transaction that called clear() was rolled back; the "
-                                    "cleared atoms are not restored in memory")
+                        for atom, tv, values in entry[1] or ():
+                            self._revive((_REMOVE, atom, tv, values), live, revived, deferred,
+                                         holders)
                 except Exception:  # keep undoing the rest; report the first cause upstream
                     log.exception("undoing a change during a rollback failed")
             for atom, key, value in deferred:

@@ -10,7 +10,7 @@ exception then propagates. Nested blocks are savepoints.
 A removed atom that a rollback restores is a new Python object (equal in content, with its
 truth value and values): references to the removed object stay dead. Other threads' changes
 are not isolated from a transaction (the AtomSpace is one shared store); a rollback undoes only
-the changes of its own thread, and ``clear()`` inside a transaction is not undone in memory.
+the changes of its own thread (``clear()`` included: its atoms come back).
 
 >>> import atomtrig
 >>> space = atomtrig.AtomSpace()
