@@ -730,3 +730,12 @@ def test_pattern_from_another_space_is_copied_in(k: Kit) -> None:
     got = match(k.space, query)
     assert [g[k.V("$X")].name for g in got] == ["a"]
     assert [g[k.V("$X")].name for g in match_body(k.space, None, body)] == ["a"]
+
+
+def test_absent_over_an_evaluatable_term_negates_it(k: Kit, fake_evaluate: list[Any]) -> None:
+    g = k.C("g")
+    for n in (1, 5, 9):
+        k.L("Inheritance", k.N(n), g)
+    x = k.V("$X")
+    body = k.L("And", k.L("Inheritance", x, g), k.L("Absent", k.L("GreaterThan", x, k.N(4))))
+    assert k.names(match(k.space, k.L("Get", body)), x) == {("1",)}

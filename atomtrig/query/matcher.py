@@ -324,8 +324,9 @@ def _holds(space: AtomSpace, virtual: Virtual | Atom, b: Bindings) -> bool:
         from atomtrig.query.evaluate import evaluate
 
         _evaluate = evaluate
-    atom = virtual.atom if isinstance(virtual, Virtual) else virtual
-    return _evaluate(space, atom, b).strength >= 0.5
+    if isinstance(virtual, Virtual):
+        return (_evaluate(space, virtual.atom, b).strength >= 0.5) is not virtual.negate
+    return _evaluate(space, virtual, b).strength >= 0.5
 
 
 # -- the general search ---------------------------------------------------------------------

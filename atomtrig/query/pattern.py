@@ -165,10 +165,12 @@ class Clause:
 
 @dataclass
 class Virtual:
-    """An evaluatable clause: ``atom`` is evaluated with the grounding of ``vars``."""
+    """An evaluatable clause: ``atom`` is evaluated with the grounding of ``vars``; with
+    ``negate`` it must evaluate to false (an AbsentLink over an evaluatable term)."""
 
     atom: Atom
     vars: frozenset[Atom]
+    negate: bool = False
 
 
 @dataclass
@@ -454,6 +456,8 @@ class _Compiler:
         if t is ABSENT:
             if len(atom.out) != 1:
                 raise PatternError(f"an AbsentLink holds exactly one term: {atom.short()}")
+            if self.is_virtual(atom.out[0]):
+                return [[("virtual-not", atom.out[0])]]
             return [[self._negation(atom.out[0], atom)]]
         if t is NOT:
             if len(atom.out) != 1:
@@ -500,9 +504,11 @@ class _Compiler:
                 if not term.vars and term.kind == CONST:
                     continue  # a constant clause is in the store: it is part of the pattern
                 alt.clauses.append(self.clause(atom, term))
-            elif kind == "virtual":
+            elif kind == "virtual" or kind == "virtual-not":
                 atom = payload  # type: ignore[assignment]
-                alt.virtual.append(Virtual(atom, _variables_in(atom, self.variables)))
+                alt.virtual.append(
+                    Virtual(atom, _variables_in(atom, self.variables), kind == "virtual-not")
+                )
             elif kind == "absent":
                 group = [self.clause(a, self.term(a, 0)) for a in payload]  # type: ignore[attr-defined]
                 alt.absent.append(group)
