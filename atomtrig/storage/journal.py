@@ -143,7 +143,7 @@ class StoreFiringJournal:
         """The firings recorded in the store and not done, oldest first (rebuilt through the
         engine; a firing whose trigger link is gone is marked done as cancelled)."""
         rows = self.binding.read_state(FIRINGS)
-        firings: list[tuple[tuple[str, int, int], Any]] = []
+        firings: list[tuple[tuple[float, int, int], Any]] = []
         space = self.binding.space
         for firing_id, text in rows.items():
             try:
@@ -161,9 +161,9 @@ class StoreFiringJournal:
                 continue
             with self._lock:
                 self._pending[firing_id] = text
-            epoch, seq, serial = firing_id.split(":")
-            firings.append(((epoch, int(seq), int(serial)), firing))
-        firings.sort(key=lambda pair: (pair[1].seq, pair[0]))
+            _, seq, serial = firing_id.split(":")
+            firings.append(((float(data.get("at") or 0.0), int(seq), int(serial)), firing))
+        firings.sort(key=lambda pair: pair[0])  # recording time, then event order
         return [f for _, f in firings]
 
 
@@ -172,7 +172,8 @@ def _ref(atom: Atom | None) -> Any:
 
 
 def _firing_json(firing: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {"t": to_json(firing.trigger.link), "due": firing.due}
+    data: dict[str, Any] = {"t": to_json(firing.trigger.link), "due": firing.due,
+                            "at": time.time()}
     ev = firing.event
     if ev is not None:
         data.update(
