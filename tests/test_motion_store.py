@@ -8,6 +8,8 @@ import sys
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import atomtrig.motion as motion
 
@@ -141,6 +143,9 @@ def test_sql_over_relations_by_name(store):
     assert df["id"].tolist() == [1, 3, 5] and df["llm_completion"].tolist() == ["c1", "c3", "c1"]
     agg = c.sql("select count(*) as n, sum(score) as s from query where derived_id is null")
     assert agg["n"].tolist() == [5] and agg["s"].tolist() == [10.0]
+    big = c.set(relation="Query", key_values={"text_suggestion_page": 2**70})
+    assert c.sql(f"SELECT text_suggestion_page AS p FROM Query WHERE id = {big}")["p"].tolist() == [
+        str(2**70)]
     with pytest.raises(motion.MotionQueryError, match="no such table"):
         c.sql("SELECT * FROM elsewhere")
     with pytest.raises(motion.MotionQueryError):
@@ -256,3 +261,67 @@ def test_a_trigger_whose_init_skips_super_still_works(store):
 
     inst = store.add_trigger(NoSuper)
     assert inst.name == "NoSuper" and inst.state == {"k": 1}
+
+
+@dataclass
+class Item:
+    id: int
+    name: str
+    price: float
+    stock: int
+    live: bool
+
+
+_VALUES = {
+    "name": st.text(max_size=8),
+    "price": st.floats(allow_nan=False, allow_infinity=False),
+    "stock": st.integers() | st.integers(2**63, 2**80),
+    "live": st.booleans(),
+}
+_OPS = st.lists(st.one_of(
+    st.tuples(st.just("set"), st.integers(0, 5), st.fixed_dictionaries(
+        {}, optional=_VALUES)),
+    st.tuples(st.just("dup"), st.integers(0, 5), st.just({})),
+), max_size=25)
+
+
+@settings(max_examples=40, deadline=None)
+@given(ops=_OPS)
+def test_the_cursor_agrees_with_a_dict_model(ops):
+    store = motion.create_store("m", schemas={"item": Item}, memory=True)
+    try:
+        c = store.cursor
+        model: dict[int, dict] = {}
+        source: dict[int, int | None] = {}
+        for op, ident, kv in ops:
+            if op == "set":
+                c.set(relation="item", identifier=ident, key_values=kv)
+                model.setdefault(ident, {}).update(kv)
+                source.setdefault(ident, None)
+            elif ident in model:
+                new = c.duplicate("item", ident)
+                assert new not in model
+                model[new] = dict(model[ident])
+                source[new] = ident
+            else:
+                with pytest.raises(motion.MotionKeyError):
+                    c.duplicate("item", ident)
+        keys = ["name", "price", "stock", "live"]
+        for ident, values in model.items():
+            got = c.get("item", ident, keys)
+            assert got == {k: values.get(k) for k in keys}
+            assert all(type(got[k]) is type(values[k]) for k in values)
+            family = c.get("item", ident, ["name"], include_derived=True)
+            assert family[0]["id"] == ident
+            children = {i for i, s in source.items() if s == ident}
+            assert children <= {row["id"] for row in family[1:]}
+        df = c.sql("SELECT id, stock, derived_id FROM item ORDER BY id")
+        assert [None if v != v else v for v in df["stock"].tolist()] == [
+            None if model[i].get("stock") is None else
+            (model[i]["stock"] if -(2**63) <= model[i]["stock"] < 2**63 else str(model[i]["stock"]))
+            for i in sorted(model)]
+        assert df["id"].tolist() == sorted(model)
+        assert [None if v != v else v for v in df["derived_id"].tolist()] == [
+            source[i] for i in sorted(model)]
+    finally:
+        store.close()

@@ -70,7 +70,9 @@ class FieldType:
         self.item = item
         self.optional = optional
         self.enums: dict[str, type[enum.Enum]] = {}
-        self.sql_type = {"int": "INTEGER", "bool": "INTEGER", "float": "REAL"}.get(kind, "TEXT")
+        # An int column has no declared type: SQLite would turn the text of an int beyond 64
+        # bits into a REAL in an INTEGER column; with none, each cell keeps its own type.
+        self.sql_type = {"int": "", "bool": "INTEGER", "float": "REAL"}.get(kind, "TEXT")
 
     def describe(self) -> str:
         name = self.enum_cls.__name__ if self.enum_cls else (
@@ -360,9 +362,12 @@ def _collect_enums(annotation: Any, into: dict[str, type[enum.Enum]]) -> None:
 
 
 def sql_cell(value: Any) -> Any:
-    """A decoded field value as an SQLite cell: numbers and text as they are, bools as 0/1,
+    """A decoded field value as an SQLite cell: numbers and text as they are (an int beyond 64
+    bits as its decimal text), bools as 0/1,
     Enum members by name, dates in ISO 8601, lists, dicts and arrays as JSON text."""
-    if value is None or type(value) in (int, float, str):
+    if type(value) is int:
+        return value if -(2**63) <= value < 2**63 else str(value)  # SQLite INTEGER is 64-bit
+    if value is None or type(value) in (float, str):
         return value
     if type(value) is bool:
         return int(value)

@@ -2,8 +2,8 @@
 
 The relations a query names are copied into an in-memory SQLite database (one table per
 relation: ``id``, one column per key, and ``derived_id`` — the identifier of the record a
-duplicate was made from, else NULL) and the query runs there with SQLite's SQL. Cells: ints,
-floats and strings as they are, bools as 0/1, Enum members by name, dates in ISO 8601, lists,
+duplicate was made from, else NULL) and the query runs there with SQLite's SQL. Cells: ints
+(beyond 64 bits: decimal text), floats and strings as they are, bools as 0/1, Enum members by name, dates in ISO 8601, lists,
 dicts and numpy arrays as JSON text. pandas is an optional dependency
 (``pip install 'atomtrig[motion]'``); without it ``sql`` raises a clear error.
 
@@ -60,12 +60,12 @@ def run_sql(store: Store, query: str) -> Any:
 
 
 def _materialise(conn: sqlite3.Connection, store: Store, rel: Relation) -> None:
-    id_sql = "INTEGER" if rel.id_kind == "int" else "TEXT"
+    id_sql = "" if rel.id_kind == "int" else "TEXT"
     columns = [("id", id_sql)] + [(k, rel.fields[k].sql_type) for k in rel.keys]
     if "derived_id" not in rel.fields:
         columns.append(("derived_id", id_sql))
     conn.execute(f"CREATE TABLE {quote(rel.name)} ("
-                 + ", ".join(f"{quote(c)} {t}" for c, t in columns) + ")")
+                 + ", ".join(f"{quote(c)} {t}".rstrip() for c, t in columns) + ")")
     rows = [[sql_cell(row[c]) for c, _ in columns] for row in store._rows(rel)]
     conn.executemany(f"INSERT INTO {quote(rel.name)} VALUES ("
                      + ", ".join("?" for _ in columns) + ")", rows)
