@@ -7,12 +7,17 @@ the store, in the same transactions as the changes they belong to.
 
 - ``record(firing)`` writes the firing (its trigger link and event, by content) with the
   thread's pending changes, so it commits in the same transaction as the change that fired it.
-- ``deliver(firing, run)`` first commits that transaction (the change and the record are on
-  disk before the target starts), then runs the target inside a store transaction that also
-  deletes the record and saves the trigger's statistics: the target's effects and the "done"
-  mark commit together. A crash before that commit leaves the record pending and none of the
-  effects; a crash after it leaves both. So a pending firing is delivered again on the next open
-  (at least once) and a firing whose effects were committed is never run again.
+- ``deliver(firing, run)`` first makes sure that transaction is committed (the change and the
+  record are on disk before the target starts: the recording thread commits it, and a worker
+  thread running an asynchronous firing waits for that commit; a rollback of the change cancels
+  the firing instead), then runs the target inside a store transaction that also deletes the
+  record and saves the trigger's statistics: the target's effects and the "done" mark commit
+  together. A crash before that commit leaves the record pending and none of the effects; a
+  crash after it leaves both. So a pending firing is delivered again on the next open (at least
+  once) and a firing whose effects were committed is never run again.
+- The row of a firing is written from the journal's in-memory state when a batch is built, so a
+  "done" committed by a worker thread is never overwritten by the recording thread committing
+  later.
 - A target that raises still has its committed effects kept, as without a store (the change
   that fired it is never undone); its failure is recorded in the statistics.
 
