@@ -363,3 +363,27 @@ def test_remove_trigger_removes_its_links():
             store.add_trigger(Memory)
     finally:
         store.close()
+
+
+def test_a_loop_through_an_atomese_trigger_back_to_a_route_raises():
+    from atomtrig.query.grounded import grounded, unregister
+
+    @grounded("motion-test-reprompt")
+    def reprompt(record, key):
+        record.space.set_value(record, "prompt", atomtrig.StringValue("again"))
+        return record
+
+    store = make_store(Derive)
+    try:
+        # shout (written by the route) -> an Atomese trigger writes the prompt again -> the route
+        store.space.eval_atomese("""
+            (ValueTrigger (Type "MotionQueryRecordNode") (Predicate "shout")
+                (ExecutionOutput (GroundedSchema "py:motion-test-reprompt")))
+        """)
+        with pytest.raises(motion.MotionCycleError, match="cycle"):
+            store.cursor.set(relation="query", key_values={"prompt": "once"})
+        assert store.cursor.get("query", 0, ["prompt", "shout"]) == {
+            "prompt": "again", "shout": "ONCE"}
+    finally:
+        store.close()
+        unregister("motion-test-reprompt")
