@@ -1,0 +1,227 @@
+"""Schedule runner benchmark (issue 7): N schedules due every second on one runner.
+
+Each schedule is ``(ScheduledExecutionLink (NumberNode 1000) (ConceptNode "Repeating")
+(ExecutionOutputLink (GroundedSchemaNode "py:bench-schedule-tick") (ListLink (Concept
+"s_i"))))``; ``tick`` (registered with ``@grounded``) counts its calls. The runner runs for ``--seconds`` (the first second is
+warm-up, not counted). Figures: lateness of each run (start - due time) p50 and p99 in ms, CPU
+time used per wall second (%), runs per second, and runs recorded missed.
+
+Contenders:
+
+- ``floor`` (the baseline): a hand-written loop over a ``heapq`` of due times calling ``tick``
+  directly, in memory, no store: what any scheduler in one Python process pays at least.
+- ``durable-spread``: ``atomtrig schedule``'s runner (:class:`ScheduleRunner`) on an SQLite
+  store, the schedules' due times spread over the second (as when they were added at different
+  times; the runner's state rows are seeded so).
+- ``durable-aligned``: the same with every schedule due at the same instant (all added at
+  once): each second, N runs come due together, so the last ones wait for the first ones.
+
+Run: ``python -m bench.bench_schedule [--n 10000] [--seconds 8] [--repeats 3] [--markdown F]``.
+Target: p99 lateness < 100 ms at N = 10,000 (``durable-spread`` and ``durable-aligned`` both
+checked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.harness import Job, Report, Target, first_failure, run_interleaved, successes
+
+CALLS = [0]
+
+
+def tick(*atoms: Any) -> Any:
+    CALLS[0] += 1
+    return atoms[0] if atoms else None
+
+
+def _register() -> None:
+    from atomtrig.query.grounded import grounded
+
+    grounded("bench-schedule-tick")(tick)
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan"), float("nan")
+    p50 = ordered[len(ordered) // 2]
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return p50 * 1000, p99 * 1000
+
+
+class _ShiftedClock:
+    """The real clock moved by ``shift`` seconds (the schedules' due times are seeded an hour
+    ahead; once the runner has loaded, its clock is moved to just before them)."""
+
+    def __init__(self) -> None:
+        self.shift = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.shift
+
+    def sleep(self, seconds: float, stop: threading.Event | None = None) -> None:
+        if seconds > 0:
+            if stop is None:
+                time.sleep(seconds)
+            else:
+                stop.wait(seconds)
+
+
+def floor_target(probe: Any, n: int, seconds: float) -> dict[str, Any]:
+    start = time.time() + 0.5
+    heap = [(start + i / n, i) for i in range(n)]
+    heapq.heapify(heap)
+    lateness: list[float] = []
+    warm = start + 1.0
+    end = start + seconds
+    cpu0, wall0 = None, None
+    while True:
+        now = time.time()
+        if now >= end:
+            break
+        due, i = heap[0]
+        if due > now:
+            time.sleep(min(due - now, 0.05))
+            continue
+        heapq.heapreplace(heap, (due + 1.0, i))
+        t = time.time()
+        if due >= warm:
+            if cpu0 is None:
+                cpu0, wall0 = _cpu(), t
+            lateness.append(t - due)
+        tick()
+    cpu = (_cpu() - cpu0) / (time.time() - wall0) if cpu0 is not None and wall0 else 0.0
+    p50, p99 = _percentiles(lateness)
+    return {"p50": p50, "p99": p99, "cpu": cpu * 100, "runs": len(lateness) / (seconds - 1.0),
+            "missed": 0}
+
+
+def durable_target(probe: Any, n: int, seconds: float, spread: bool) -> dict[str, Any]:
+    from atomtrig.commands.schedule import opener
+    from atomtrig.core.printer import to_oneline
+    from atomtrig.triggers.scheduler import ScheduleRunner
+    from atomtrig.triggers.scheduler import records
+    from atomtrig.triggers.scheduler.spec import schedule_id
+
+    _register()
+    folder = tempfile.mkdtemp(prefix="bench_schedule_")
+    path = str(Path(folder) / "kb.db")
+    space = opener(path)()
+    schema = space.add_node("GroundedSchema", "py:bench-schedule-tick")
+    period = space.add_node("Number", "1000")
+    repeating = space.add_node("Concept", "Repeating")
+    with space.transaction():
+        links = [space.add_link("ScheduledExecutionLink", [period, repeating, space.add_link(
+            "ExecutionOutput", [schema, space.add_link("List", [space.add_node("Concept", f"s_{i}")])])])
+            for i in range(n)]
+    start = time.time() + 3600.0  # the runner's clock is moved here once it has loaded
+    with space.transaction():
+        for i, link in enumerate(links):
+            text = to_oneline(link)
+            first = start + (i / n if spread else 0.0)
+            records.put(space._store, records.STATE, schedule_id(text),
+                        records.new_state(text, start - 1.0, round(first, 6)))
+    space.close()
+    clock = _ShiftedClock()
+    runner = ScheduleRunner(opener(path), keep_runs=2, clock=clock)
+    runner.acquire()  # loads the store (seconds for 10,000 schedules): not part of the figure
+    clock.shift = start - 0.5 - time.time()  # half a second before the first due time
+    warm = start + 1.0
+    end = start + seconds
+    marks: dict[str, float] = {}
+
+    def stopper() -> None:
+        while clock.time() < warm:
+            time.sleep(0.005)
+        marks["cpu0"], marks["wall0"], marks["i0"] = _cpu(), time.time(), len(runner.lateness)
+        while clock.time() < end:
+            time.sleep(0.01)
+        marks["cpu1"], marks["wall1"], marks["i1"] = _cpu(), time.time(), len(runner.lateness)
+        runner.stop()
+
+    thread = threading.Thread(target=stopper, daemon=True)
+    thread.start()
+    runner.run_forever()
+    thread.join()
+    late = list(runner.lateness)[int(marks["i0"]):int(marks["i1"])]
+    p50, p99 = _percentiles(late)
+    cpu = (marks["cpu1"] - marks["cpu0"]) / (marks["wall1"] - marks["wall0"])
+    result = {"p50": p50, "p99": p99, "cpu": cpu * 100,
+              "runs": len(late) / (marks["wall1"] - marks["wall0"]),
+              "missed": runner.outcomes.get("missed", 0), "calls": CALLS[0]}
+    for f in Path(folder).iterdir():
+        f.unlink()
+    os.rmdir(folder)
+    return result
+
+
+def run(argv: list[str] | None = None) -> Report:
+    p = argparse.ArgumentParser(prog="python -m bench.bench_schedule")
+    p.add_argument("--n", type=int, default=10_000)
+    p.add_argument("--seconds", type=float, default=8.0)
+    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--markdown", metavar="FILE")
+    p.add_argument("--json", metavar="FILE")
+    args = p.parse_args(argv)
+    report = Report("schedule", baseline="floor", json_path=args.json)
+    jobs = [
+        Job("floor", "bench.bench_schedule:floor_target", {"n": args.n, "seconds": args.seconds}),
+        Job("durable-spread", "bench.bench_schedule:durable_target",
+            {"n": args.n, "seconds": args.seconds, "spread": True}),
+        Job("durable-aligned", "bench.bench_schedule:durable_target",
+            {"n": args.n, "seconds": args.seconds, "spread": False}),
+    ]
+    results = run_interleaved(jobs, args.repeats)
+    for contender, runs in results.items():
+        ok = successes(runs)
+        if not ok:
+            fl = first_failure(runs)
+            reason = fl.reason if fl else "no result"
+            if fl is not None and fl.stderr:
+                reason += ": " + fl.stderr.strip().splitlines()[-1][:200]
+            report.fail("every-second", args.n, contender, reason)
+            continue
+        report.add("every-second", args.n, contender, "lateness p50", "ms",
+                   [r["p50"] for r in ok], better="lower")
+        report.add("every-second", args.n, contender, "lateness p99", "ms",
+                   [r["p99"] for r in ok], better="lower")
+        report.add("every-second", args.n, contender, "cpu", "%", [r["cpu"] for r in ok],
+                   better="lower")
+        report.add("every-second", args.n, contender, "runs", "runs/s", [r["runs"] for r in ok])
+        report.add("every-second", args.n, contender, "missed", "runs", [r["missed"] for r in ok],
+                   better="lower")
+    report.flush()
+    for c in ("durable-spread", "durable-aligned"):
+        report.target(Target(f"{c}: p99 lateness < 100 ms at N={args.n:,}", "every-second",
+                             "lateness p99", c, args.n, 100.0, "<"))
+    report.note(f"{args.seconds:g} s per run, the first second not counted; medians of "
+                f"{args.repeats} interleaved runs, each in a fresh process.")
+    checked = report.finish()
+    if args.markdown:
+        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
