@@ -5,8 +5,10 @@ A ScheduledExecutionLink runs on a cron expression when it holds the value
 (minute hour day-of-month month day-of-week, with ``*``, ``,``, ``-``, ``/`` and names such as
 ``mon``), or six with seconds last (``croniter``'s extension). The expression is read in the
 time zone of ``(Predicate "schedule:tz")`` = ``(StringValue "Europe/Paris")`` (an IANA name),
-UTC when absent; daylight-saving jumps follow ``croniter``: a local time skipped by a jump does
-not run, a repeated one runs once.
+UTC when absent; daylight-saving jumps follow ``croniter``: a local time the spring jump skips
+runs at the first local time after the gap (02:30 on the day Paris jumps from 02:00 to 03:00
+runs at 03:00); a local time the autumn jump repeats runs once (the adapter passes over the
+second one croniter gives).
 
 >>> cron = CronSchedule("*/5 * * * *")
 >>> cron.next_after(0.0)       # 1970-01-01 00:05:00 UTC
@@ -46,7 +48,13 @@ class CronSchedule:
     def next_after(self, when: float) -> float:
         """The first fire time strictly after ``when`` (epoch seconds)."""
         start = datetime.fromtimestamp(when, self.zone)
-        return float(croniter(self.expression, start).get_next(float))
+        it = croniter(self.expression, start)
+        following = it.get_next(datetime)
+        # croniter yields a local time the autumn jump repeats twice (once per UTC offset);
+        # cron runs it once, so the second one is passed over.
+        while following.replace(tzinfo=None) == start.replace(tzinfo=None):
+            following = it.get_next(datetime)
+        return float(following.timestamp())
 
     def __repr__(self) -> str:
         return f"CronSchedule({self.expression!r}, {self.tz!r})"
