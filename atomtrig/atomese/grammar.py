@@ -23,6 +23,7 @@ from typing import Any
 from lark import Lark, Token
 from lark.exceptions import UnexpectedToken
 from lark.lexer import Lexer
+from lark.parsers.lalr_analysis import Shift
 
 from atomtrig.atomese.data import Source
 from atomtrig.atomese.errors import AtomeseSyntaxError, TERMINAL_WORDS
@@ -149,8 +150,156 @@ def _lex_error(src: Source, pos: int) -> AtomeseSyntaxError:
 _PARSERS = threading.local()
 
 
-def _parser(transformer_class: type) -> tuple[Lark, Any]:
-    cache: dict[type, tuple[Lark, Any]] | None = getattr(_PARSERS, "cache", None)
+class _ParseState:
+    """What :func:`_parse_error` reads from a failed parse (as from Lark's parser state)."""
+
+    __slots__ = ("value_stack",)
+
+    def __init__(self, value_stack: list[Any]) -> None:
+        self.value_stack = value_stack
+
+
+class LALRDriver:
+    """Lark's LALR(1) parse table for the grammar, run by one loop fused with the lexer.
+
+    The table, the rules and their callbacks are the ones Lark built from the grammar file;
+    this loop only replaces Lark's per-token machinery (a lexer generator, ``feed_token`` and
+    its token-type lookups). One more saving, read off the table and so exact for any grammar:
+    a *self loop*, a state S in which shifting terminal K leads to a state whose only action,
+    on every lookahead, is to reduce a left-recursive rule ``r: r K`` back to S. There the
+    shift, the reduction and the goto are one callback on the top of the value stack, which is
+    what each datum of a long ``items`` list costs.
+    """
+
+    def __init__(self, lark: Lark) -> None:
+        parser = lark.parser.parser.parser
+        table = parser.parse_table
+        # Plain str keys: the table's are Lark Tokens, whose __eq__ is a Python call per lookup.
+        self.states: dict[Any, dict[str, tuple[Any, Any]]] = {
+            state: {str(k): v for k, v in actions.items()} for state, actions in table.states.items()
+        }
+        self.start_state = table.start_states["start"]
+        self.end_state = table.end_states["start"]
+        self.callbacks = parser.callbacks
+        lexer = RegexLexer(lark.lexer_conf)
+        self.regex = lexer.regex
+        self.skip = lexer.skip
+        terminals = {k for actions in self.states.values() for k in actions if k.isupper()}
+        if any(t in self.callbacks for t in terminals):  # pragma: no cover - no such callbacks
+            raise TypeError("terminal callbacks are not supported")
+        # rule -> (size, origin name, callback)
+        self.rules = {
+            rule: (len(rule.expansion), str(rule.origin.name), self.callbacks[rule])
+            for actions in self.states.values()
+            for action, rule in actions.values()
+            if action is not Shift
+        }
+        accessed = {
+            (str(name), target) for actions in self.states.values()
+            for name, (action, target) in actions.items() if action is Shift
+        }
+        self.loops: dict[Any, dict[str, Callable[[list[Any]], Any]]] = {}
+        for state, actions in self.states.items():
+            for kind, (action, target) in actions.items():
+                if action is not Shift or not kind.isupper():
+                    continue
+                after = self.states[target]
+                rules = {arg for _, arg in after.values()}
+                if (
+                    len(rules) != 1
+                    or any(a is Shift for a, _ in after.values())
+                    or set(after) != terminals
+                ):
+                    continue
+                (rule,) = rules
+                expansion = rule.expansion
+                if (
+                    len(expansion) == 2
+                    and expansion[0] == rule.origin
+                    and expansion[1].name == kind
+                    and (str(rule.origin.name), state) in accessed
+                ):
+                    self.loops.setdefault(state, {})[kind] = self.callbacks[rule]
+
+    def parse(self, text: str, src: Source) -> Any:
+        states = self.states
+        rules = self.rules
+        loops = self.loops
+        match = self.regex.match
+        token_class = FastToken
+        state_stack = [self.start_state]
+        value_stack: list[Any] = []
+        state = self.start_state
+        loop = loops.get(state)
+        end = len(text)
+        pos = 0
+        token: Any = None
+        while True:
+            m = match(text, pos)
+            if m is None:
+                pos = self.skip.match(text, pos).end()  # type: ignore[union-attr]
+                if pos < end:
+                    raise _lex_error(src, pos)
+                break
+            kind = m.lastgroup
+            start = m.start(kind)  # type: ignore[arg-type]
+            pos = m.end()
+            token = token_class(kind, text[start:pos], start, src)  # type: ignore[arg-type]
+            if loop is not None:
+                callback = loop.get(kind)  # type: ignore[arg-type]
+                if callback is not None:
+                    value_stack[-1] = callback([value_stack[-1], token])
+                    continue
+            while True:
+                try:
+                    action, arg = states[state][kind]  # type: ignore[index]
+                except KeyError:
+                    raise self._unexpected(token, state, value_stack) from None
+                if action is Shift:
+                    state_stack.append(arg)
+                    value_stack.append(token)
+                    state = arg
+                    break
+                size, origin, callback = rules[arg]
+                if size:
+                    children = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    children = []
+                value = callback(children)
+                state = states[state_stack[-1]][origin][1]
+                state_stack.append(state)
+                value_stack.append(value)
+            loop = loops.get(state)
+        end_token = Token("$END", "", end)
+        end_state = self.end_state
+        while True:
+            try:
+                action, arg = states[state]["$END"]
+            except KeyError:
+                raise self._unexpected(end_token, state, value_stack) from None
+            size, origin, callback = rules[arg]
+            if size:
+                children = value_stack[-size:]
+                del state_stack[-size:]
+                del value_stack[-size:]
+            else:
+                children = []
+            value = callback(children)
+            state = states[state_stack[-1]][origin][1]
+            if state == end_state:
+                return value
+            state_stack.append(state)
+            value_stack.append(value)
+
+    def _unexpected(self, token: Any, state: Any, value_stack: list[Any]) -> UnexpectedToken:
+        expected = {s for s in self.states[state] if s.isupper()}
+        return UnexpectedToken(token, expected, state=_ParseState(value_stack))
+
+
+def _parser(transformer_class: type) -> tuple[LALRDriver, Any]:
+    cache: dict[type, tuple[LALRDriver, Any]] | None = getattr(_PARSERS, "cache", None)
     if cache is None:
         cache = _PARSERS.cache = {}
     entry = cache.get(transformer_class)
@@ -163,7 +312,7 @@ def _parser(transformer_class: type) -> tuple[Lark, Any]:
             transformer=transformer,
             maybe_placeholders=False,
         )
-        entry = cache[transformer_class] = (lark, transformer)
+        entry = cache[transformer_class] = (LALRDriver(lark), transformer)
     return entry
 
 
@@ -172,17 +321,13 @@ def parse_with(
 ) -> Any:
     """Parse ``text`` with the thread's parser for ``transformer_class``, after ``setup(
     transformer, source)``; Lark's errors become :class:`AtomeseSyntaxError`."""
-    lark, transformer = _parser(transformer_class)
+    driver, transformer = _parser(transformer_class)
     src = Source(text, filename)
     setup(transformer, src)
-    previous = getattr(_SOURCE, "source", None)
-    _SOURCE.source = src
     try:
-        return lark.parse(text)
+        return driver.parse(text, src)
     except UnexpectedToken as err:
         raise _parse_error(src, err) from None
-    finally:
-        _SOURCE.source = previous
 
 
 def _parse_error(src: Source, err: UnexpectedToken) -> AtomeseSyntaxError:

@@ -42,6 +42,11 @@ __all__ = ["AtomLoader", "load_atoms"]
 NODE_PARTS = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*")\s*\)', re.S)
 TV_PARTS = re.compile(r"\(\s*(\S+)\s+(.*?)\s*\)", re.S)
 FLAT_HEAD = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9_]*)")
+# A flat link of two node literals with plain names, all its parts in one match.
+FLAT_PAIR = re.compile(
+    r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+\(\s*([A-Za-z][A-Za-z0-9_]*)\s+"([^"\\]*)"\s*\)'
+    r'\s+\(\s*([A-Za-z][A-Za-z0-9_]*)\s+"([^"\\]*)"\s*\)\s*\)\Z'
+)
 FLAT_ARG = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*"|[^()"]*?)\s*\)', re.S)
 _SPECIAL_NODE_TYPES = frozenset(
     t for t in (types.get("TypeNode"), types.get("NumberNode")) if t is not None
@@ -62,10 +67,19 @@ class _ArgumentError(Exception):
         self.error = error
 
 
+_TV_CACHE: dict[str, Any] = {}
+
+
 def _decode_tv(text: str) -> Any:
-    m = TV_PARTS.match(text)
-    assert m is not None
-    return make_truth_value(m[1], [float(x) for x in m[2].split()])
+    # Truth values are immutable: one object per distinct literal (dumps repeat a few).
+    tv = _TV_CACHE.get(text)
+    if tv is None:
+        m = TV_PARTS.match(text)
+        assert m is not None
+        tv = make_truth_value(m[1], [float(x) for x in m[2].split()])
+        if len(_TV_CACHE) < 4096:
+            _TV_CACHE[str(text)] = tv
+    return tv
 
 
 class AtomLoader(Transformer):  # type: ignore[type-arg]
@@ -97,36 +111,68 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 link_types.setdefault(t.short_name, t)
 
         parts = NODE_PARTS.match
+        # Interned nodes of this load, per type name: a repeated (Concept "x") costs two dict
+        # lookups instead of an add_node call. A hit is used only while the node is still in the
+        # space (a trigger may have removed it meanwhile).
+        node_cache: dict[str, dict[str, Any]] = {}
+
+        def new_cache(type_name: str) -> dict[str, Any] | None:
+            if type_name in node_types:
+                return node_cache.setdefault(type_name, {})
+            return None
+
+        def cached_node(type_name: str, name: str) -> Any:
+            cache = node_cache.get(type_name)
+            if cache is None:
+                cache = new_cache(type_name)
+                if cache is None:
+                    return build_form(space, type_name, [name])
+            atom = cache.get(name)
+            if atom is None or atom._space is not space:
+                atom = cache[name] = add_node(node_types[type_name], name)
+            return atom
 
         def node(token: str) -> Any:
             type_name, literal = parts(token).groups()  # type: ignore[union-attr]
-            name = literal[1:-1] if "\\" not in literal else decode_string(literal)
-            t = node_types.get(type_name)
-            if t is not None:
-                return add_node(t, name)
-            return build_form(space, type_name, [name])
+            if "\\" not in literal:
+                return cached_node(type_name, literal[1:-1])
+            return cached_node(type_name, decode_string(literal))
 
         flat_head = FLAT_HEAD.match
         flat_args = FLAT_ARG.findall
+        flat_pair = FLAT_PAIR.match
 
         def flat_arg(type_name: str, body: str) -> Any:
             if body[0] == '"':
                 literal = body[1:-1] if "\\" not in body else decode_string(body)
-                t = node_types.get(type_name)
-                return add_node(t, literal) if t is not None else build_form(space, type_name, [literal])
+                return cached_node(type_name, literal)
             return make_truth_value(type_name, [float(x) for x in body.split()])
 
         def flat(token: str) -> Any:
+            pair = flat_pair(token)
+            if pair is not None:
+                # The commonest link of a dump, (Link (Node "a") (Node "b")), from one match.
+                name, type_a, a, type_b, b = pair.groups()
+                lt = link_types.get(name)
+                cache_a = node_cache.get(type_a)
+                if cache_a is None:
+                    cache_a = new_cache(type_a)
+                cache_b = node_cache.get(type_b)
+                if cache_b is None:
+                    cache_b = new_cache(type_b)
+                if lt is not None and cache_a is not None and cache_b is not None:
+                    x = cache_a.get(a)
+                    if x is None or x._space is not space:
+                        x = cache_a[a] = add_node(node_types[type_a], a)
+                    y = cache_b.get(b)
+                    if y is None or y._space is not space:
+                        y = cache_b[b] = add_node(node_types[type_b], b)
+                    return add_link(lt, (x, y))
             head = flat_head(token)
             name = head[1]  # type: ignore[index]
             args: Items = []
             plain = True
             for i, (type_name, body) in enumerate(flat_args(token, head.end())):  # type: ignore[union-attr]
-                if body[0] == '"' and "\\" not in body:
-                    t = node_types.get(type_name)
-                    if t is not None:
-                        args.append(add_node(t, body[1:-1]))
-                        continue
                 try:
                     value = flat_arg(type_name, body)
                 except (AtomtrigError, ValueError) as err:
