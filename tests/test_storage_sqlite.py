@@ -246,3 +246,22 @@ def test_a_damaged_row_gives_a_clear_error_and_changes_nothing(tmp_path: Path) -
     with pytest.raises(StoreCorruptError, match="damaged"):
         atomtrig.AtomSpace.open(path)
     assert path.read_bytes() == before
+
+
+def test_a_stored_type_that_conflicts_with_this_process_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    child = textwrap.dedent(
+        """
+        import sys, atomtrig
+        atomtrig.declare_type("StorageConflictNode", ["ConceptNode"])
+        space = atomtrig.AtomSpace.open(sys.argv[1])
+        space.add_node("StorageConflict", "x")
+        space.close()
+        """
+    )
+    subprocess.run([sys.executable, "-c", child, str(path)], check=True, timeout=120)
+    atomtrig.declare_type("StorageConflictNode", ["PredicateNode"])  # same name, other parent
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="StorageConflictNode.*cannot be restored"):
+        atomtrig.AtomSpace.open(path)
+    assert path.read_bytes() == before
