@@ -207,3 +207,38 @@ def test_schedule_needs_a_store(env):
     out = subprocess.run([sys.executable, "-m", "atomtrig.cli", "schedule"], capture_output=True,
                          text=True, env=env)
     assert out.returncode == 2 and "--store" in out.stderr
+
+
+def _run_script(store: str, script: Path, env: dict[str, str]) -> None:
+    """``atomtrig run script --store``; retried while the runner holds the file (a window)."""
+    for _ in range(50):
+        out = subprocess.run([sys.executable, "-m", "atomtrig.cli", "run", str(script),
+                              "--store", store], capture_output=True, text=True, env=env)
+        if out.returncode == 0:
+            return
+        assert "in use" in out.stderr, out.stderr
+        time.sleep(0.1)
+    raise AssertionError("the store was never free")
+
+
+def test_links_added_and_removed_by_atomtrig_run_start_and_stop(tmp_path, env):
+    store = str(tmp_path / "kb.db")
+    make_store(store, '(Concept "nothing scheduled yet")')
+    r = Runner(store, env, "--poll", "0.2")
+    r.wait_for(lambda line: line.get("event") == "loaded")
+    add = tmp_path / "add.scm"
+    add.write_text(f'(ScheduledExecutionLink (NumberNode 200) (ConceptNode "Repeating") {NOTE})\n')
+    _run_script(store, add, env)
+    r.wait_for(lambda line: line.get("outcome") == "done")
+    remove = tmp_path / "remove.scm"
+    remove.write_text(f'(cog-delete! (ScheduledExecutionLink (NumberNode 200) '
+                      f'(ConceptNode "Repeating") {NOTE}))\n')
+    _run_script(store, remove, env)
+    r.wait_for(lambda line: line.get("event") == "removed")
+    count = len(logged(env))
+    time.sleep(0.8)
+    assert len(logged(env)) == count  # no run after the removal was seen
+    r.signal(signal.SIGTERM)
+    assert r.finish() == 0
+    state, _ = store_rows(store)
+    assert state == {}
