@@ -198,6 +198,18 @@ class LALRDriver:
             (str(name), target) for actions in self.states.values()
             for name, (action, target) in actions.items() if action is Shift
         }
+        # States whose one action, on every lookahead, is to reduce a non-empty rule.
+        self.defaults: dict[Any, tuple[int, str, Callable[[list[Any]], Any]]] = {}
+        for state, actions in self.states.items():
+            found = {arg for _, arg in actions.values()}
+            if (
+                len(found) == 1
+                and set(actions) == terminals
+                and not any(a is Shift for a, _ in actions.values())
+            ):
+                (rule,) = found
+                if rule.expansion:
+                    self.defaults[state] = self.rules[rule]
         self.loops: dict[Any, dict[str, Callable[[list[Any]], Any]]] = {}
         for state, actions in self.states.items():
             for kind, (action, target) in actions.items():
@@ -225,6 +237,7 @@ class LALRDriver:
         states = self.states
         rules = self.rules
         loops = self.loops
+        defaults = self.defaults
         match = self.regex.match
         token_class = FastToken
         state_stack = [self.start_state]
@@ -259,6 +272,19 @@ class LALRDriver:
                     state_stack.append(arg)
                     value_stack.append(token)
                     state = arg
+                    reduce = defaults.get(state)
+                    # A default reduction does not depend on the next token: do it now, so that
+                    # the next token finds the state a self loop starts from.
+                    while reduce is not None:
+                        size, origin, callback = reduce
+                        children = value_stack[-size:]
+                        del state_stack[-size:]
+                        del value_stack[-size:]
+                        value = callback(children)
+                        state = states[state_stack[-1]][origin][1]
+                        state_stack.append(state)
+                        value_stack.append(value)
+                        reduce = defaults.get(state)
                     break
                 size, origin, callback = rules[arg]
                 if size:

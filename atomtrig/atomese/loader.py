@@ -39,7 +39,7 @@ from atomtrig.core.types import types
 
 __all__ = ["AtomLoader", "load_atoms"]
 
-NODE_PARTS = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*")\s*\)', re.S)
+NODE_PARTS = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("[^"\\]*(?:\\.[^"\\]*)*")\s*\)', re.S)
 TV_PARTS = re.compile(r"\(\s*(\S+)\s+(.*?)\s*\)", re.S)
 FLAT_HEAD = re.compile(r"\(\s*([A-Za-z][A-Za-z0-9_]*)")
 # A flat link of two node literals with plain names, all its parts in one match.
@@ -47,7 +47,7 @@ FLAT_PAIR = re.compile(
     r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+\(\s*([A-Za-z][A-Za-z0-9_]*)\s+"([^"\\]*)"\s*\)'
     r'\s+\(\s*([A-Za-z][A-Za-z0-9_]*)\s+"([^"\\]*)"\s*\)\s*\)\Z'
 )
-FLAT_ARG = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("(?:[^"\\]|\\.)*"|[^()"]*?)\s*\)', re.S)
+FLAT_ARG = re.compile(r'\(\s*([A-Za-z][A-Za-z0-9_]*)\s+("[^"\\]*(?:\\.[^"\\]*)*"|[^()"]*?)\s*\)', re.S)
 _SPECIAL_NODE_TYPES = frozenset(
     t for t in (types.get("TypeNode"), types.get("NumberNode")) if t is not None
 )
@@ -189,6 +189,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         add_link = space.add_link
         self._node = node
         self._flat = flat
+        self._converters = {"FLAT": flat, "NODE": node}
         self._link_types = link_types
 
     def _position(self, item: Any) -> int:
@@ -279,25 +280,29 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 return value
         raise self._error(mark.start_pos, "a plain atom dump can only quote type names")
 
+    def _count(self, item: Any) -> None:
+        self.forms += 1
+        if self.forms >= self._next_report and self.progress is not None:
+            self._next_report += 50000
+            self.progress(self._position(item))
+
     def items(self, children: Items) -> Items:
         # Tokens become atoms, truth values, strings and numbers as soon as they are read, so
         # a top-level node is in the store before the parser goes on.
         c = children[-1]
-        self.forms += 1
-        if self.forms >= self._next_report and self.progress is not None:
-            self._next_report += 50000
-            self.progress(self._position(c))
+        if self.progress is not None:
+            self._count(c)
         if c.__class__ is FastToken:
-            kind = c.type
-            if kind == "FLAT" or kind == "NODE":
+            convert = self._converters.get(c.type)
+            if convert is None:
+                c = self._value(c)
+            else:
                 try:
-                    c = self._flat(c) if kind == "FLAT" else self._node(c)
+                    c = convert(c)
                 except _ArgumentError as err:
                     raise self._error(c.start_pos + err.offset, str(err.error)) from None
                 except (AtomtrigError, ValueError) as err:
                     raise self._error(c.start_pos, str(err)) from None
-            else:
-                c = self._value(c)
         if len(children) == 1:
             return [c]
         acc: Items = children[0]
