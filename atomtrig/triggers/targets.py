@@ -158,6 +158,9 @@ def _pattern_plan(
         variable = None  # bound by an inner scope only: nothing to pre-bind
 
     revisers = tuple(make_reviser(space, template) for template in rewrites)
+    anchored_plan = None
+    if anchored and variable is None and pattern.fast is not None:
+        anchored_plan = _anchored_one_clause(engine, pattern, revisers, rewrites)
 
     def matched(firing: Firing) -> None:
         ev = firing.event
@@ -175,7 +178,80 @@ def _pattern_plan(
                 for template in rewrites:
                     instantiate(space, template, grounding)
 
+    if anchored_plan is not None:
+        one_clause = anchored_plan
+
+        def anchored_or_matched(firing: Firing) -> None:
+            ev = firing.event
+            if ev is None:
+                matched(firing)
+            else:
+                one_clause(ev.link)
+
+        return anchored_or_matched
     return matched
+
+
+def _anchored_one_clause(
+    engine: TriggerEngine,
+    pattern: Any,
+    revisers: tuple[Callable[[Any], Any], ...],
+    rewrites: tuple[Atom, ...],
+) -> Callable[[Atom], None]:
+    """The plan of the common rule "when a link of this shape holding the source is added,
+    rewrite": a pattern of one plain clause (constants and variables under one ordered link),
+    anchored on the new link. The new link is then the only candidate grounding of the clause,
+    so it is checked against the clause's shape directly — no search, no query-layer call —
+    exactly as :func:`atomtrig.query.matcher.match_compiled` would check it."""
+    space = engine.space
+    link_type, arity, consts, positions = pattern.fast
+    own = pattern.own
+    specs = pattern.specs
+    order = pattern.variables
+    first: dict[Atom, int] = {}
+    repeats: list[tuple[int, int]] = []  # (position, position of the variable's first use)
+    for pos, var in positions:
+        if var in first:
+            repeats.append((pos, first[var]))
+        else:
+            first[var] = pos
+    slots = tuple((var, first[var], specs[var].check) for var in order)
+    checked = any(check is not None for _, _, check in slots)
+    plain = tuple((var, pos) for var, pos, _ in slots)
+    one_var = plain[0] if len(plain) == 1 and not checked and not repeats else None
+
+    def one_clause(link: Atom) -> None:
+        if link._space is not space or link.type is not link_type:
+            return
+        out = link.out
+        if len(out) != arity or link in own:
+            return
+        for pos, atom in consts:
+            if out[pos] is not atom:
+                return
+        if one_var is not None:
+            value = out[one_var[1]]
+            if value in own:
+                return
+            grounding = {one_var[0]: value}
+        else:
+            for pos, earlier in repeats:
+                if out[pos] is not out[earlier]:
+                    return
+            grounding = {}
+            for var, pos, check in slots:
+                value = out[pos]
+                if value in own or (check is not None and not check(value)):
+                    return
+                grounding[var] = value
+        if engine.revision:
+            for reviser in revisers:
+                reviser(grounding)
+        else:
+            for template in rewrites:
+                instantiate(space, template, grounding)
+
+    return one_clause
 
 
 def _call_no_args(engine: TriggerEngine, trigger: Trigger, firing: Firing, schema: Atom) -> None:
