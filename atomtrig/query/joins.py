@@ -460,7 +460,9 @@ def _maker(variables: tuple[Atom, ...]) -> Callable[[Row], dict[Atom, Any]]:
         return lambda row: {v0: row[0]}
     if n == 2:
         v0, v1 = variables
-        return lambda row: {v0: row[0], v1: row[1]}
+        make2 = lambda row: {v0: row[0], v1: row[1]}  # noqa: E731
+        make2.pair = (v0, v1)  # type: ignore[attr-defined]
+        return make2
     if n == 3:
         v0, v1, v2 = variables
         return lambda row: {v0: row[0], v1: row[1], v2: row[2]}
@@ -570,6 +572,13 @@ def _known_free_pair(
     own_at = {link.out[kp] for link in own if link.type is t and len(link.out) == 2}
     t2, kp2, fp2, _, _, fslot2, check2 = inner
     own_at2 = {link.out[kp2] for link in own if link.type is t2 and len(link.out) == 2}
+    # With exactly the two slots as the pattern's variables, the grounding's dict is built
+    # here rather than through the row.
+    pair = getattr(finish, "pair", None)
+    if pair is not None and {fslot, fslot2} != {0, 1}:
+        pair = None
+    first_var, second_var = pair if pair is not None else (None, None)
+    middle_first = fslot == 0
 
     def fn(space: AtomSpace, row: Row, results: list[Any], cands: Any) -> None:
         katom = kwhat if kconst else row[kwhat]
@@ -624,8 +633,13 @@ def _known_free_pair(
                 value = out2[fp2]
                 if value in own or (check2 is not None and not check2(value)):
                     continue
-                row[fslot2] = value
-                append(finish(row))
+                if pair is None:
+                    row[fslot2] = value
+                    append(finish(row))
+                elif middle_first:
+                    append({first_var: middle, second_var: value})
+                else:
+                    append({first_var: value, second_var: middle})
             row[fslot2] = None
         row[fslot] = None
 
