@@ -331,7 +331,8 @@ class AtomSpace:
     def _after_add(self, atom: Atom, created: bool, tv: TruthValue | None) -> None:
         old_tv = atom._tv
         if tv is not None:
-            self._check_tv(tv)
+            if not isinstance(tv, TruthValue):
+                self._check_tv(tv)
             atom._tv = tv
         store = self._store
         if store is not None:
@@ -359,10 +360,12 @@ class AtomSpace:
                 if member._watch & _INCOMING_BIT or (
                     incoming_types and incoming_types.get(member.type, 0) & _INCOMING_BIT
                 ):
-                    if any(e.atom is member and e.kind is _INCOMING for e in events):
+                    if events and any(e.atom is member and e.kind is _INCOMING for e in events):
                         continue  # an atom twice in one link: one event
-                    events.append(ChangeEvent(_INCOMING, member, link=atom))  # type: ignore[arg-type]
-        if tv is not None and self._watches(atom, _TV_BIT):
+                    events.append(ChangeEvent(_INCOMING, member, atom))  # type: ignore[arg-type]
+        # (_watches inlined: a trigger's rewrite adds its links with a truth value, so this runs
+        # once per firing)
+        if tv is not None and (atom._watch | type_watch.get(atom.type, 0)) & _TV_BIT:
             events.append(ChangeEvent(_TV, atom, old=old_tv, new=tv))
         if events:
             self._emit(events)

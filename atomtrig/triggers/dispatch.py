@@ -163,10 +163,15 @@ class Dispatcher:
         engine = self.engine
         seq = next(engine._seq)
         chain = _thread_state.chain
-        submit = self.runner.submit
+        runner = self.runner
         epoch = engine.epoch
         for trigger in triggers:
-            submit(trigger, Firing(trigger, ev, seq, epoch, chain))
+            firing = Firing(trigger, ev, seq, epoch, chain)
+            if chain or trigger.options.mode != "sync":
+                runner.submit(trigger, firing)
+            else:  # a change made outside any target, fired synchronously: submit's fast case
+                runner.journal.record(firing)
+                runner.run(trigger, firing)
 
     def _reread_options(self, trigger: Trigger) -> None:
         try:

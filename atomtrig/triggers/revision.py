@@ -184,12 +184,20 @@ def make_reviser(space: AtomSpace, template: Atom) -> Callable[[Mapping[Atom, An
     tables = space._tables
     add_link = space.add_link
 
+    pair = simple if len(simple) == 2 else None
+
     def revise_simple(grounding: Mapping[Atom, Any]) -> Any:
         get = grounding.get
-        key = tuple([get(c, c) for c in simple])
-        for c in key:
-            if c._space is not space:
+        if pair is not None:  # the common binary link, without a list comprehension
+            a, b = pair
+            key = (get(a, a), get(b, b))
+            if key[0]._space is not space or key[1]._space is not space:
                 return instantiate_revising(space, template, grounding)
+        else:
+            key = tuple([get(c, c) for c in simple])
+            for c in key:
+                if c._space is not space:
+                    return instantiate_revising(space, template, grounding)
         if unordered:
             key = canonical_order(key)
         with _revision_lock:
