@@ -16,6 +16,10 @@ Contenders:
 - ``durable-aligned``: the same with every schedule due at the same instant (all added at
   once): each second, N runs come due together, so the last ones wait for the first ones.
 
+``step-cost``: CPU time (``time.process_time``) per run of one ``ScheduleRunner.step()`` with
+min(N, 2,000) runs due at once on a manual clock (no waiting), and of the body alone: what the
+bookkeeping costs whatever the machine's load does to wall-clock figures.
+
 Run: ``python -m bench.bench_schedule [--n 10000] [--seconds 8] [--repeats 3] [--markdown F]``.
 Target: p99 lateness < 100 ms at N = 10,000 (``durable-spread`` and ``durable-aligned`` both
 checked).
@@ -171,6 +175,48 @@ def durable_target(probe: Any, n: int, seconds: float, spread: bool) -> dict[str
     return result
 
 
+def step_cost_target(probe: Any, n: int, steps: int = 6) -> dict[str, Any]:
+    """CPU time per run of ``ScheduleRunner.step()`` with ``n`` runs due at once (a manual
+    clock: no waiting), and of the body alone (``space.execute`` of the same link)."""
+    import atomtrig
+    from atomtrig.commands.schedule import opener
+    from atomtrig.triggers.scheduler import ManualWallClock, ScheduleRunner
+
+    _register()
+    folder = tempfile.mkdtemp(prefix="bench_schedule_")
+    path = str(Path(folder) / "kb.db")
+    space = opener(path)()
+    schema = space.add_node("GroundedSchema", "py:bench-schedule-tick")
+    with space.transaction():
+        for i in range(n):
+            space.add_link("ScheduledExecutionLink", [
+                space.add_node("Number", "1000"), space.add_node("Concept", "Repeating"),
+                space.add_link("ExecutionOutput", [schema, space.add_link(
+                    "List", [space.add_node("Concept", f"s_{i}")])])])
+    space.close()
+    clock = ManualWallClock(1e9)
+    runner = ScheduleRunner(opener(path), clock=clock)
+    runner.step()
+    costs = []
+    for _ in range(steps):
+        clock.advance(1.0)
+        t = time.process_time()
+        runner.step()
+        costs.append((time.process_time() - t) / n * 1e6)
+    runner.close()
+    plain = atomtrig.AtomSpace()
+    body = plain.add_link("ExecutionOutput", [plain.add_node("GroundedSchema", "py:bench-schedule-tick"),
+                                              plain.add_link("List", [plain.add_node("Concept", "x")])])
+    t = time.process_time()
+    for _ in range(n):
+        plain.execute(body)
+    body_us = (time.process_time() - t) / n * 1e6
+    for f in Path(folder).iterdir():
+        f.unlink()
+    os.rmdir(folder)
+    return {"run_us": statistics.median(costs), "body_us": body_us}
+
+
 def run(argv: list[str] | None = None) -> Report:
     p = argparse.ArgumentParser(prog="python -m bench.bench_schedule")
     p.add_argument("--n", type=int, default=10_000)
@@ -206,6 +252,13 @@ def run(argv: list[str] | None = None) -> Report:
         report.add("every-second", args.n, contender, "runs", "runs/s", [r["runs"] for r in ok])
         report.add("every-second", args.n, contender, "missed", "runs", [r["missed"] for r in ok],
                    better="lower")
+    cost = successes(run_interleaved([Job("durable-step", "bench.bench_schedule:step_cost_target",
+                                          {"n": min(args.n, 2000)})], args.repeats)["durable-step"])
+    if cost:
+        report.add("step-cost", min(args.n, 2000), "durable-step", "cpu per run", "us",
+                   [r["run_us"] for r in cost], better="lower")
+        report.add("step-cost", min(args.n, 2000), "durable-step", "cpu per body alone", "us",
+                   [r["body_us"] for r in cost], better="lower")
     report.flush()
     for c in ("durable-spread", "durable-aligned"):
         report.target(Target(f"{c}: p99 lateness < 100 ms at N={args.n:,}", "every-second",
