@@ -233,8 +233,14 @@ class LALRDriver:
                 ):
                     self.loops.setdefault(state, {})[kind] = self.callbacks[rule]
 
-    def parse(self, text: str, src: Source) -> Any:
+    def parse(
+        self, text: str, src: Source, values: dict[str, Callable[[str, int], Any]] | None = None
+    ) -> Any:
+        """Run the parser over ``text``. ``values`` maps terminal names to ``f(text, start)``:
+        a token of such a terminal that a self loop consumes is handed to the loop's callback as
+        ``f(token_text, start_pos)`` instead of as a token (no token object is made)."""
         states = self.states
+        values = values or {}
         rules = self.rules
         loops = self.loops
         defaults = self.defaults
@@ -257,12 +263,17 @@ class LALRDriver:
             kind = m.lastgroup
             start = m.start(kind)  # type: ignore[arg-type]
             pos = m.end()
-            token = token_class(kind, text[start:pos], start, src)  # type: ignore[arg-type]
             if loop is not None:
                 callback = loop.get(kind)  # type: ignore[arg-type]
                 if callback is not None:
+                    convert = values.get(kind)  # type: ignore[arg-type]
+                    if convert is not None:
+                        token = convert(text[start:pos], start)
+                    else:
+                        token = token_class(kind, text[start:pos], start, src)  # type: ignore[arg-type]
                     value_stack[-1] = callback([value_stack[-1], token])
                     continue
+            token = token_class(kind, text[start:pos], start, src)  # type: ignore[arg-type]
             while True:
                 try:
                     action, arg = states[state][kind]  # type: ignore[index]
@@ -346,12 +357,13 @@ def parse_with(
     transformer_class: type, text: str, filename: str, setup: Callable[[Any, Source], None]
 ) -> Any:
     """Parse ``text`` with the thread's parser for ``transformer_class``, after ``setup(
-    transformer, source)``; Lark's errors become :class:`AtomeseSyntaxError`."""
+    transformer, source)``; Lark's errors become :class:`AtomeseSyntaxError`. A transformer
+    may set ``token_values`` (see :meth:`LALRDriver.parse`)."""
     driver, transformer = _parser(transformer_class)
     src = Source(text, filename)
     setup(transformer, src)
     try:
-        return driver.parse(text, src)
+        return driver.parse(text, src, getattr(transformer, "token_values", None))
     except UnexpectedToken as err:
         raise _parse_error(src, err) from None
 

@@ -98,6 +98,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
         self.forms = 0
         self._next_report = 50000
         self._last_list_pos = 0
+        self._last_token_pos = 0
         add_node = space.add_node
         node_types = {}
         for t in types:
@@ -132,11 +133,14 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 atom = cache[name] = add_node(node_types[type_name], name)
             return atom
 
-        def node(token: str) -> Any:
+        def node(token: str, start: int) -> Any:
             type_name, literal = parts(token).groups()  # type: ignore[union-attr]
-            if "\\" not in literal:
-                return cached_node(type_name, literal[1:-1])
-            return cached_node(type_name, decode_string(literal))
+            try:
+                if "\\" not in literal:
+                    return cached_node(type_name, literal[1:-1])
+                return cached_node(type_name, decode_string(literal))
+            except (AtomtrigError, ValueError) as err:
+                raise self._error(start, str(err)) from None
 
         flat_head = FLAT_HEAD.match
         flat_args = FLAT_ARG.findall
@@ -148,52 +152,70 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
                 return cached_node(type_name, literal)
             return make_truth_value(type_name, [float(x) for x in body.split()])
 
-        def flat(token: str) -> Any:
-            pair = flat_pair(token)
-            if pair is not None:
-                # The commonest link of a dump, (Link (Node "a") (Node "b")), from one match.
-                name, type_a, a, type_b, b = pair.groups()
+        def flat(token: str, start: int) -> Any:
+            try:
+                pair = flat_pair(token)
+                if pair is not None:
+                    # The commonest link of a dump, (Link (Node "a") (Node "b")), from one match.
+                    name, type_a, a, type_b, b = pair.groups()
+                    lt = link_types.get(name)
+                    cache_a = node_cache.get(type_a)
+                    if cache_a is None:
+                        cache_a = new_cache(type_a)
+                    cache_b = node_cache.get(type_b)
+                    if cache_b is None:
+                        cache_b = new_cache(type_b)
+                    if lt is not None and cache_a is not None and cache_b is not None:
+                        x = cache_a.get(a)
+                        if x is None or x._space is not space:
+                            x = cache_a[a] = add_node(node_types[type_a], a)
+                        y = cache_b.get(b)
+                        if y is None or y._space is not space:
+                            y = cache_b[b] = add_node(node_types[type_b], b)
+                        return add_link(lt, (x, y))
+                head = flat_head(token)
+                name = head[1]  # type: ignore[index]
+                args: Items = []
+                plain = True
+                for i, (type_name, body) in enumerate(flat_args(token, head.end())):  # type: ignore[union-attr]
+                    try:
+                        value = flat_arg(type_name, body)
+                    except (AtomtrigError, ValueError) as err:
+                        offset = list(FLAT_ARG.finditer(token, head.end()))[i].start()  # type: ignore[union-attr]
+                        raise _ArgumentError(offset, err) from None
+                    if value.__class__ is not Node:
+                        plain = False
+                    args.append(value)
                 lt = link_types.get(name)
-                cache_a = node_cache.get(type_a)
-                if cache_a is None:
-                    cache_a = new_cache(type_a)
-                cache_b = node_cache.get(type_b)
-                if cache_b is None:
-                    cache_b = new_cache(type_b)
-                if lt is not None and cache_a is not None and cache_b is not None:
-                    x = cache_a.get(a)
-                    if x is None or x._space is not space:
-                        x = cache_a[a] = add_node(node_types[type_a], a)
-                    y = cache_b.get(b)
-                    if y is None or y._space is not space:
-                        y = cache_b[b] = add_node(node_types[type_b], b)
-                    return add_link(lt, (x, y))
-            head = flat_head(token)
-            name = head[1]  # type: ignore[index]
-            args: Items = []
-            plain = True
-            for i, (type_name, body) in enumerate(flat_args(token, head.end())):  # type: ignore[union-attr]
-                try:
-                    value = flat_arg(type_name, body)
-                except (AtomtrigError, ValueError) as err:
-                    offset = list(FLAT_ARG.finditer(token, head.end()))[i].start()  # type: ignore[union-attr]
-                    raise _ArgumentError(offset, err) from None
-                if value.__class__ is not Node:
-                    plain = False
-                args.append(value)
-            lt = link_types.get(name)
-            if lt is not None and plain:
-                return add_link(lt, args)
-            return build_form(space, name, args)
+                if lt is not None and plain:
+                    return add_link(lt, args)
+                return build_form(space, name, args)
+            except _ArgumentError as err:
+                raise self._error(start + err.offset, str(err.error)) from None
+            except (AtomtrigError, ValueError) as err:
+                raise self._error(start, str(err)) from None
 
         add_link = space.add_link
-        self._node = node
-        self._flat = flat
-        self._converters = {"FLAT": flat, "NODE": node}
         self._link_types = link_types
+        self._converters = {"FLAT": flat, "NODE": node}
+        # The parser's self loops hand these the text of the node and flat-link literals it
+        # reads inside a list of data (all but the first of a file or list), no token made.
+        self.token_values = self._converters
+        if progress is not None:
+
+            def tracked(convert: Callable[[str, int], Any]) -> Callable[[str, int], Any]:
+                def value(text: str, start: int) -> Any:
+                    self._last_token_pos = start
+                    return convert(text, start)
+
+                return value
+
+            self.token_values = {k: tracked(f) for k, f in self._converters.items()}
 
     def _position(self, item: Any) -> int:
-        return item.start_pos if item.__class__ is FastToken else self._last_list_pos
+        if item.__class__ is FastToken:
+            return item.start_pos  # type: ignore[no-any-return]
+        return max(self._last_list_pos, self._last_token_pos)
 
     # -- errors ------------------------------------------------------------------------------
     def _error(self, pos: int, message: str) -> AtomeseLoadError:
@@ -203,13 +225,8 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
     def _value(self, token: FastToken) -> Any:
         kind = token.type
         try:
-            if kind == "NODE":
-                return self._node(token)
-            if kind == "FLAT":
-                try:
-                    return self._flat(token)
-                except _ArgumentError as err:
-                    raise self._error(token.start_pos + err.offset, str(err.error)) from None
+            if kind == "NODE" or kind == "FLAT":
+                return self._converters[kind](token, token.start_pos)
             if kind == "TV":
                 return _decode_tv(token)
             if kind == "STRING":
@@ -294,15 +311,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
             self._count(c)
         if c.__class__ is FastToken:
             convert = self._converters.get(c.type)
-            if convert is None:
-                c = self._value(c)
-            else:
-                try:
-                    c = convert(c)
-                except _ArgumentError as err:
-                    raise self._error(c.start_pos + err.offset, str(err.error)) from None
-                except (AtomtrigError, ValueError) as err:
-                    raise self._error(c.start_pos, str(err)) from None
+            c = self._value(c) if convert is None else convert(c, c.start_pos)
         if len(children) == 1:
             return [c]
         acc: Items = children[0]
