@@ -241,8 +241,12 @@ class LALRDriver:
         ``f(token_text, start_pos)`` instead of as a token (no token object is made)."""
         states = self.states
         values = values or {}
+        # state -> {terminal: (loop callback, converter or None)}
+        loops = {
+            state: {kind: (callback, values.get(kind)) for kind, callback in loop.items()}
+            for state, loop in self.loops.items()
+        }
         rules = self.rules
-        loops = self.loops
         defaults = self.defaults
         match = self.regex.match
         token_class = FastToken
@@ -264,9 +268,9 @@ class LALRDriver:
             start = m.start(kind)  # type: ignore[arg-type]
             pos = m.end()
             if loop is not None:
-                callback = loop.get(kind)  # type: ignore[arg-type]
-                if callback is not None:
-                    convert = values.get(kind)  # type: ignore[arg-type]
+                entry = loop.get(kind)  # type: ignore[arg-type]
+                if entry is not None:
+                    callback, convert = entry
                     if convert is not None:
                         token = convert(text[start:pos], start)
                     else:

@@ -212,6 +212,12 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
 
             self.token_values = {k: tracked(f) for k, f in self._converters.items()}
 
+    def release(self) -> None:
+        """Drop this load's space, text and interned nodes (the parser keeps the transformer
+        for the thread's next load)."""
+        self.space = self.source = self.progress = None  # type: ignore[assignment]
+        self._converters = self.token_values = {}
+
     def _position(self, item: Any) -> int:
         if item.__class__ is FastToken:
             return item.start_pos  # type: ignore[no-any-return]
@@ -344,8 +350,15 @@ def load_atoms(
     Atoms added before an error stay in the store (nothing is rolled back).
     """
 
+    used: list[AtomLoader] = []
+
     def setup(transformer: AtomLoader, source: Source) -> None:
+        used.append(transformer)
         transformer.setup(space, source, progress)
 
-    return parse_with(AtomLoader, text, filename, setup)  # type: ignore[no-any-return]
+    try:
+        return parse_with(AtomLoader, text, filename, setup)  # type: ignore[no-any-return]
+    finally:
+        for transformer in used:
+            transformer.release()
 
