@@ -342,3 +342,30 @@ def test_stop_starts_no_new_run(store):
     runner.run_forever()  # returns at once, letting the store go
     assert schedule_procs.CALLS == []
     assert not runner.held
+
+
+def test_a_schedule_added_by_a_run_starts_without_a_reload(store):
+    from atomtrig.query.grounded import grounded, unregister
+
+    @grounded("schedule-test-add-one")
+    def add_one(*atoms):
+        from atomtrig.triggers import current_firing
+
+        space = current_firing().trigger.link._space
+        space.eval_atomese(every(500, extra='(ConceptNode "added by a run")'))
+
+    try:
+        edit(store, f'(ScheduledExecutionLink (NumberNode 1000) (ConceptNode "RunOnce") '
+                    f'(ExecutionOutputLink (GroundedSchemaNode "py:schedule-test-add-one")))')
+        clock = ManualWallClock(T0)
+        runner = make(store, clock)
+        runner.step()
+        clock.advance(1)
+        assert runner.step() == T0 + 1.5  # the new schedule, first due 500 ms after it was seen
+        clock.advance(0.5)
+        runner.step()
+        runner.close()
+        assert runner.reloads == 1
+        assert schedule_procs.CALLS == [T0 + 1.5]
+    finally:
+        unregister("schedule-test-add-one")

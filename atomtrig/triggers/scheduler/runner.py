@@ -103,6 +103,7 @@ class ScheduleRunner:
         self._held_since = 0.0
         self._commits = -1
         self._size = -1
+        self._links: set[Any] = set()
         self._lead = 0.005
         self.specs: dict[str, ScheduleSpec] = {}
         self.state: dict[str, dict[str, Any]] = {}
@@ -177,6 +178,7 @@ class ScheduleRunner:
         binding = self._binding()
         live: dict[str, ScheduleSpec] = {}
         invalid: dict[str, tuple[str, str]] = {}
+        invalid_links: set[Any] = set()
         for trigger in self.space.triggers.triggers():
             if trigger.kind != "scheduled":
                 continue
@@ -188,6 +190,7 @@ class ScheduleRunner:
 
                 text = to_oneline(trigger.link)
                 invalid[schedule_id(text)] = (text, str(error))
+                invalid_links.add(trigger.link)
                 continue
             live[spec.sid] = spec
         for sid, (text, problem) in invalid.items():
@@ -210,6 +213,7 @@ class ScheduleRunner:
         for sid in [s for s in self.state if s not in live and s not in invalid]:
             self._forget(sid, now)
         self.specs = live
+        self._links = {spec.trigger.link for spec in live.values()} | invalid_links
         self._heap = [(row["next"], next(self._tie), sid) for sid, row in self.state.items()
                       if sid in live and row.get("next") is not None]
         heapq.heapify(self._heap)
@@ -249,8 +253,7 @@ class ScheduleRunner:
         (None: nothing scheduled)."""
         self.acquire()
         now = self.clock.time()
-        if len(self.space) != self._size:  # a run added or removed atoms: maybe schedules
-            self._sync(now)
+        self._own_changes(now)
         work: list[tuple[ScheduleSpec, Plan, int, float | None, list[dict[str, Any]]]] = []
         postponed: list[tuple[float, str]] = []
         heap = self._heap
@@ -279,7 +282,15 @@ class ScheduleRunner:
         if work:
             self._claim(work, now)
             self._run(work)
+            self._own_changes(self.clock.time())
         return self.next_due()
+
+    def _own_changes(self, now: float) -> None:
+        """Schedules added or removed by this runner's own runs (cheap unless atoms changed)."""
+        if len(self.space) != self._size:
+            self._size = len(self.space)
+            if set(self.space.get_atoms_by_type("ScheduledExecutionLink")) != self._links:
+                self._sync(now)
 
     def _check_leases(self, sid: str, dues: list[float], now: float
                       ) -> tuple[list[dict[str, Any]], float | None]:
