@@ -74,7 +74,13 @@ def _num(x: float | int | None) -> str:
 
 def encode_state(st: dict[str, Any], link_json: str) -> str:
     """``st`` as JSON, built by hand: it is written after every run, so it must be cheap
-    (``link_json`` is the link text, encoded once per schedule)."""
+    (``link_json`` is the link text, encoded once per schedule).
+
+    >>> import json
+    >>> st = new_state("(x)", 1.0, 2.0)
+    >>> json.loads(encode_state(st, json.dumps("(x)"))) == st
+    True
+    """
     last = st.get("last")
     if last is None:
         last_text = "null"
@@ -83,12 +89,30 @@ def encode_state(st: dict[str, Any], link_json: str) -> str:
         last_text = (f'{{"due":{_num(last.get("due"))},"start":{_num(last.get("start"))},'
                      f'"end":{_num(last.get("end"))},"outcome":"{last["outcome"]}",'
                      f'"error":{"null" if error is None else _dumps(error)}}}')
-    totals = ",".join(f'"{k}":{v}' for k, v in st["totals"].items())
-    rest = {k: v for k, v in st.items()
-            if k not in ("link", "seen", "next", "last", "n", "totals")}
-    extra = "".join(f',"{k}":{_dumps(v)}' for k, v in rest.items())
-    return (f'{{"link":{link_json},"seen":{_num(st.get("seen"))},"next":{_num(st.get("next"))},'
+    t = st["totals"]
+    if len(t) == len(OUTCOMES):
+        totals = (f'"done":{t["done"]},"failed":{t["failed"]},"skipped":{t["skipped"]},'
+                  f'"missed":{t["missed"]},"interrupted":{t["interrupted"]},'
+                  f'"cancelled":{t["cancelled"]}')
+    else:
+        totals = ",".join(f'"{k}":{v}' for k, v in t.items())
+    extra = ""
+    for key, value in st.items():
+        if key in _BUILT:
+            continue
+        if key == "invalid" and value is None:
+            extra += ',"invalid":null'
+        elif key == "finished":
+            extra += ',"finished":true' if value else ',"finished":false'
+        else:
+            extra += f',"{key}":{_dumps(value)}'
+    nxt = st.get("next")
+    return (f'{{"link":{link_json},"seen":{_num(st.get("seen"))},'
+            f'"next":{"null" if nxt is None else repr(nxt)},'
             f'"last":{last_text},"n":{st["n"]},"totals":{{{totals}}}{extra}}}')
+
+
+_BUILT = frozenset(("link", "seen", "next", "last", "n", "totals"))
 
 
 def put_text(binding: Any, namespace: str, key: str, text: str | None) -> None:
