@@ -16,6 +16,7 @@ True
 from __future__ import annotations
 
 import threading
+from operator import attrgetter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -90,12 +91,24 @@ def _sort_key(atom: Atom) -> tuple[Any, ...]:
     return (1, atom.type.name, tuple(_sort_key(child) for child in atom.out))
 
 
+_node_key = attrgetter("type.name", "name")
+_name_key = attrgetter("name")
+
+
 def canonical_order(out: tuple[Atom, ...]) -> tuple[Atom, ...]:
     """The stored order of an unordered link's outgoing set: sorted by type, then name or
     contents, so it is the same in every process."""
     if len(out) < 2:
         return out
-    return tuple(sorted(out, key=_sort_key))
+    first_type = out[0].type
+    same_type = True
+    for atom in out:
+        if atom.__class__ is not Node:
+            return tuple(sorted(out, key=_sort_key))
+        if atom.type is not first_type:
+            same_type = False
+    # Only nodes (the usual GetLink result): the same order as _sort_key, with C-level keys.
+    return tuple(sorted(out, key=_name_key if same_type else _node_key))
 
 
 class AtomSpace:
