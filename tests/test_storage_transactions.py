@@ -274,3 +274,26 @@ def test_a_rolled_back_clear_brings_every_atom_back(store: Store | None) -> None
     assert len(space) == 0
     if store is not None:
         space.close()
+
+
+def test_a_value_set_before_a_rolled_back_clear_comes_back_as_it_was(store: Store | None) -> None:
+    """Undoing runs backwards in time: a value whose key atom the clear removed is restored
+    when that key comes back, and a value set earlier in the block is then undone over it."""
+    space = _open(store)
+    a = space.add_node("Concept", "a")
+    with space.transaction():
+        b = space.add_node("Concept", "b")
+        a.set_value("lv", atomtrig.LinkValue(b, stv(0.5, 0.5)))
+    before = snapshot(space)
+    with pytest.raises(RuntimeError):
+        with space.transaction():
+            a.set_value("lv", atomtrig.LinkValue(a, stv(0.5, 0.5)))
+            space.clear()
+            raise RuntimeError("roll back")
+    assert snapshot(space) == before
+    restored = space.get_node("Concept", "a").get_value("lv")
+    assert restored[0].name == "b"
+    space = _reopen(store, space)
+    assert snapshot(space) == before
+    if store is not None:
+        space.close()

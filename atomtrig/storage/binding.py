@@ -446,7 +446,9 @@ class StoreBinding:
                 atom = revived[atom]
             return atom
 
-        deferred: list[tuple[Atom, Atom, object]] = []  # values whose key is revived later
+        # Values whose key atom is itself revived later in this undo: filed under the dead key
+        # and set the moment that key comes back, which is their place in the reversed timeline.
+        deferred: dict[Atom, list[tuple[Atom, object]]] = {}
         holders = self._key_holders(entries)
         replay_start = len(local.ops)
         local.replaying = True
@@ -477,10 +479,6 @@ class StoreBinding:
                                          holders)
                 except Exception:  # keep undoing the rest; report the first cause upstream
                     log.exception("undoing a change during a rollback failed")
-            for atom, key, value in deferred:
-                atom, key = live(atom), live(key)
-                if atom._space is space and key._space is space:
-                    space.set_value(atom, key, value)
         finally:
             local.replaying = False
             if local.tx is not None:  # a savepoint: what the rollback did stays in the log
@@ -506,7 +504,7 @@ class StoreBinding:
 
     def _revive(
         self, entry: tuple[Any, ...], live: Callable[[Atom], Atom], revived: dict[Atom, Atom],
-        deferred: list[tuple[Atom, Atom, object]], holders: dict[Atom, list[Atom]],
+        deferred: dict[Atom, list[tuple[Atom, object]]], holders: dict[Atom, list[Atom]],
     ) -> None:
         _, dead, tv, values = entry
         space = self.space
@@ -533,7 +531,11 @@ class StoreBinding:
             if key._space is space:
                 space.set_value(again, key, value)
             else:
-                deferred.append((again, key, value))
+                deferred.setdefault(key, []).append((again, value))
+        for holder, value in deferred.pop(dead, ()):
+            holder = live(holder)
+            if holder._space is space:
+                space.set_value(holder, again, value)
 
     # -- closing -----------------------------------------------------------------------------
     def close(self) -> None:
