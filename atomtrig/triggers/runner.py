@@ -53,6 +53,7 @@ class _ThreadState(threading.local):
 
 _local = _ThreadState()
 _WALL_OFFSET = time.time() - time.perf_counter()
+_perf_counter = time.perf_counter
 SYNC_NESTING = 8
 """How many sync targets may run nested inside one another on one thread's stack."""
 _BATCH = 64  # firings one worker runs from a queue before letting other triggers' queues in
@@ -138,7 +139,7 @@ class Runner:
         previous_firing = local.firing
         local.chain = firing.chain + (firing,)
         local.firing = firing
-        t0 = time.perf_counter()
+        t0 = _perf_counter()
         error: str | None = None
         journal = self.journal
         try:
@@ -163,7 +164,7 @@ class Runner:
             local.chain = previous_chain
             local.firing = previous_firing
             local.nesting = nesting
-        trigger.stats.ran(time.perf_counter() - t0, error, t0 + _WALL_OFFSET)
+        trigger.stats.ran(_perf_counter() - t0, error, t0 + _WALL_OFFSET)
         if nesting == 0 and local.deferred and not local.draining:
             self._run_deferred()
 

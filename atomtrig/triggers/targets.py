@@ -158,9 +158,6 @@ def _pattern_plan(
         variable = None  # bound by an inner scope only: nothing to pre-bind
 
     revisers = tuple(make_reviser(space, template) for template in rewrites)
-    anchored_plan = None
-    if anchored and variable is None and pattern.fast is not None:
-        anchored_plan = _anchored_one_clause(engine, pattern, revisers, rewrites)
 
     def matched(firing: Firing) -> None:
         ev = firing.event
@@ -178,17 +175,8 @@ def _pattern_plan(
                 for template in rewrites:
                     instantiate(space, template, grounding)
 
-    if anchored_plan is not None:
-        one_clause = anchored_plan
-
-        def anchored_or_matched(firing: Firing) -> None:
-            ev = firing.event
-            if ev is None:
-                matched(firing)
-            else:
-                one_clause(ev.link)
-
-        return anchored_or_matched
+    if anchored and variable is None and pattern.fast is not None:
+        return _anchored_one_clause(engine, pattern, revisers, rewrites, matched)
     return matched
 
 
@@ -197,12 +185,14 @@ def _anchored_one_clause(
     pattern: Any,
     revisers: tuple[Callable[[Any], Any], ...],
     rewrites: tuple[Atom, ...],
-) -> Callable[[Atom], None]:
+    unanchored: Callable[[Firing], None],
+) -> Callable[[Firing], None]:
     """The plan of the common rule "when a link of this shape holding the source is added,
     rewrite": a pattern of one plain clause (constants and variables under one ordered link),
     anchored on the new link. The new link is then the only candidate grounding of the clause,
     so it is checked against the clause's shape directly — no search, no query-layer call —
-    exactly as :func:`atomtrig.query.matcher.match_compiled` would check it."""
+    exactly as :func:`atomtrig.query.matcher.match_compiled` would check it. A firing with no
+    event (a redelivered one, say) runs ``unanchored``."""
     space = engine.space
     link_type, arity, consts, positions = pattern.fast
     own = pattern.own
@@ -220,7 +210,12 @@ def _anchored_one_clause(
     plain = tuple((var, pos) for var, pos, _ in slots)
     one_var = plain[0] if len(plain) == 1 and not checked and not repeats else None
 
-    def one_clause(link: Atom) -> None:
+    def one_clause(firing: Firing) -> None:
+        ev = firing.event
+        if ev is None:
+            unanchored(firing)
+            return
+        link = ev.link
         if link._space is not space or link.type is not link_type:
             return
         out = link.out
