@@ -1,11 +1,12 @@
 """The Atomese grammar file and the Lark LALR parsers built from it.
 
 ``grammar/atomese.lark`` (shipped inside the package as ``atomtrig/grammar/atomese.lark``) is the
-one definition of the syntax. The parser is Lark's LALR parser; its lexer is :class:`RegexLexer`,
-one Python regular expression generated from the grammar's own terminals (in Lark's priority
-order), which makes far fewer Python calls per token than Lark's general lexer. Parsers are
-built per transformer class and per thread (a Lark parser with inline callbacks holds the
-transformer, and a transformer holds the AtomSpace it builds into).
+one definition of the syntax. Lark builds the LALR(1) parse table and the rule callbacks from it;
+:class:`LALRDriver` runs that table in one loop fused with the lexer (:class:`RegexLexer`'s one
+Python regular expression generated from the grammar's own terminals, in Lark's priority
+order), which makes far fewer Python calls per token than Lark's lexer and ``feed_token``.
+Parsers are built per transformer class and per thread (a Lark parser with inline callbacks
+holds the transformer, and a transformer holds the AtomSpace it builds into).
 
 >>> grammar_path().name
 'atomese.lark'
@@ -28,7 +29,7 @@ from lark.parsers.lalr_analysis import Shift
 from atomtrig.atomese.data import Source
 from atomtrig.atomese.errors import AtomeseSyntaxError, TERMINAL_WORDS
 
-__all__ = ["FastToken", "RegexLexer", "grammar_path", "grammar_text", "parse_with"]
+__all__ = ["FastToken", "LALRDriver", "RegexLexer", "grammar_path", "grammar_text", "parse_with"]
 
 
 def grammar_path() -> Path:
@@ -172,6 +173,7 @@ class LALRDriver:
     """
 
     def __init__(self, lark: Lark) -> None:
+        self.lark = lark
         parser = lark.parser.parser.parser
         table = parser.parse_table
         # Plain str keys: the table's are Lark Tokens, whose __eq__ is a Python call per lookup.
