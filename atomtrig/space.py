@@ -103,15 +103,18 @@ class AtomSpace(CoreAtomSpace):
     @classmethod
     def open(
         cls, store: str | os.PathLike[str] | StorageBackend, *, synchronous: str = "NORMAL",
-        journal_mode: str = "WAL",
+        journal_mode: str = "WAL", wait: float = 0.0,
     ) -> AtomSpace:
         """Open (or create) a persistent AtomSpace: a file path (an SQLite store) or a
         :class:`~atomtrig.storage.base.StorageBackend`. ``synchronous`` is SQLite's durability
-        level (``"NORMAL"``: survives a process crash; ``"FULL"``: also a power cut); see
-        :mod:`atomtrig.storage.open`."""
+        level (``"NORMAL"``: survives a process crash; ``"FULL"``: also a power cut). A store
+        is used by one process at a time: ``wait`` is how many seconds to wait for another
+        process to close it before ``StoreInUseError``; see :mod:`atomtrig.storage.open`."""
         from atomtrig.storage.open import open_space
 
-        return open_space(cls, store, synchronous=synchronous, journal_mode=journal_mode)
+        return open_space(
+            cls, store, synchronous=synchronous, journal_mode=journal_mode, wait=wait
+        )
 
     def close(self) -> None:
         """Finish queued trigger work, commit, and release the store of an opened space."""

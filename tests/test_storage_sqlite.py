@@ -197,6 +197,30 @@ def test_a_second_process_gets_a_clear_store_in_use_error(tmp_path: Path) -> Non
     assert _integrity(path) == "ok"
 
 
+def test_an_opener_with_wait_gets_the_store_once_the_other_process_closes_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "kb.db"
+    _make_store(path, 1)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD, str(path)], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "open"
+        with pytest.raises(StoreInUseError):
+            atomtrig.AtomSpace.open(path, wait=0.2)  # still held: waits, then gives up
+        child.stdin.write("\n")  # the child closes the store now...
+        child.stdin.flush()
+        space = atomtrig.AtomSpace.open(path, wait=20)  # ...and this opener takes it over
+        assert space.get_node("Concept", "from the child") is not None
+        space.close()
+    finally:
+        child.wait(timeout=30)
+    with pytest.raises(StorageError, match="wait must be"):
+        atomtrig.AtomSpace.open(path, wait=-1)
+
+
 @pytest.mark.parametrize("level", ["OFF", "NORMAL", "FULL"])
 def test_the_synchronous_level_is_selectable(tmp_path: Path, level: str) -> None:
     space = atomtrig.AtomSpace.open(tmp_path / "kb.db", synchronous=level.lower())

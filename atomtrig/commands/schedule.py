@@ -34,8 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="longest time the store is held at once (default 1)")
     parser.add_argument("--gap", type=float, default=0.02, metavar="S",
                         help="how long the store is let go after a hold (default 0.02)")
-    parser.add_argument("--wait", type=float, default=30.0, metavar="S",
-                        help="how long to wait for a store another process holds (default 30)")
+    # --wait (how long to wait for a store another process holds) is every command's option.
     parser.add_argument("--quiet", action="store_true",
                         help="no line per run in the log (start, stop and failures only)")
 

@@ -27,6 +27,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         "--synchronous", default="NORMAL", choices=["OFF", "NORMAL", "FULL", "EXTRA"],
         type=str.upper, help="SQLite durability level for --store (default NORMAL)",
     )
+    parser.add_argument(
+        "--wait", metavar="SECONDS", type=float, default=10.0,
+        help="how long to wait while another process (e.g. atomtrig schedule) holds the "
+        "store (default 10)",
+    )
 
 
 def open_space(args: argparse.Namespace) -> Any:
@@ -38,7 +43,11 @@ def open_space(args: argparse.Namespace) -> Any:
     from atomtrig.storage.errors import StorageError
 
     try:
-        return AtomSpace.open(path, synchronous=getattr(args, "synchronous", "NORMAL"))
+        return AtomSpace.open(
+            path,
+            synchronous=getattr(args, "synchronous", "NORMAL"),
+            wait=getattr(args, "wait", 10.0),
+        )
     except StorageError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -35,7 +35,7 @@ S = TypeVar("S", bound="AtomSpace")
 
 def backend_for(
     target: str | os.PathLike[str] | StorageBackend, synchronous: str = "NORMAL",
-    journal_mode: str = "WAL",
+    journal_mode: str = "WAL", wait: float = 0.0,
 ) -> StorageBackend:
     """The backend ``AtomSpace.open`` uses for ``target``."""
     if isinstance(target, StorageBackend):
@@ -46,7 +46,9 @@ def backend_for(
     if isinstance(target, (str, os.PathLike)):
         from atomtrig.storage.sqlite import SQLiteBackend
 
-        return SQLiteBackend(target, synchronous=synchronous, journal_mode=journal_mode)
+        return SQLiteBackend(
+            target, synchronous=synchronous, journal_mode=journal_mode, wait=wait
+        )
     raise StorageError(
         f"a store must be a file path or a StorageBackend, not {type(target).__name__} {target!r}"
     )

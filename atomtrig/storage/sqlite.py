@@ -100,15 +100,23 @@ class SQLiteBackend(StorageBackend):
     multi_process = False
 
     def __init__(
-        self, path: str | os.PathLike[str], synchronous: str = "NORMAL", journal_mode: str = "WAL"
+        self,
+        path: str | os.PathLike[str],
+        synchronous: str = "NORMAL",
+        journal_mode: str = "WAL",
+        wait: float = 0.0,
     ) -> None:
         self.path = Path(path)
         self.synchronous = _choice("synchronous", synchronous, SYNCHRONOUS_LEVELS)
         self.journal_mode = _choice("journal_mode", journal_mode, JOURNAL_MODES)
+        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
+            raise StorageError(f"wait must be a number of seconds >= 0, not {wait!r}")
         self._lock = threading.Lock()
         self._conn: sqlite3.Connection | None = None
         self.migrated_from: int | None = None
-        self._open()
+        # While another process holds the file, retry for up to ``wait`` seconds (0: fail at
+        # once with StoreInUseError).
+        self.reacquire(wait)
 
     # -- opening -----------------------------------------------------------------------------
     def _open(self) -> None:
