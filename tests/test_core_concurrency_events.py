@@ -7,7 +7,7 @@ import threading
 import networkx as nx
 import pytest
 
-from atomtrig import AtomSpace, ChangeKind, stv
+from atomtrig import AtomNotInSpaceError, AtomSpace, ChangeKind, stv
 from atomtrig.core.graph_export import from_networkx, from_rustworkx
 
 
@@ -43,9 +43,15 @@ def test_concurrent_add_and_remove_keep_the_store_consistent():
     space = AtomSpace()
     hub = space.add_node("Concept", "hub")
 
+    refused: list[int] = []
+
     def adder() -> None:
         for i in range(500):
-            space.add_link("List", [hub, space.add_node("Concept", f"x{i}")])
+            node = space.add_node("Concept", f"x{i}")
+            try:
+                space.add_link("List", [hub, node])
+            except AtomNotInSpaceError:  # the remover took the node first: a clear refusal
+                refused.append(i)
 
     def remover() -> None:
         for i in range(500):
@@ -60,6 +66,8 @@ def test_concurrent_add_and_remove_keep_the_store_consistent():
         t.join()
     for link in hub.incoming:
         assert link in space and link.out[1] in space
+    for i in refused:
+        assert space.get_node("Concept", f"x{i}") is None
     assert len(space) == 1 + sum(1 for a in space.get_atoms_by_type("Concept") if a is not hub) + len(hub.incoming)
 
 
