@@ -15,7 +15,6 @@ True
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -41,20 +40,18 @@ class ChangeKind(enum.IntFlag):
     ANY = 63
 
 
-@dataclass(frozen=True, slots=True, init=False)
 class ChangeEvent:
-    """One change to one atom, as a listener sees it.
+    """One change to one atom, as a listener sees it. Listeners must treat it as read-only:
+    the same event object goes to every listener.
 
     >>> ChangeEvent(ChangeKind.PING, None).link is None
     True
     """
 
-    kind: ChangeKind
-    atom: Atom
-    link: Link | None = None
-    key: Atom | None = None
-    old: object = None
-    new: object = None
+    # A plain slotted class rather than a frozen dataclass: one event is built per watched
+    # change (every trigger firing), and the frozen dataclass's object.__setattr__ calls cost
+    # about twice as much as plain slot stores.
+    __slots__ = ("kind", "atom", "link", "key", "old", "new")
 
     def __init__(
         self,
@@ -65,23 +62,30 @@ class ChangeEvent:
         old: object = None,
         new: object = None,
     ) -> None:
-        # One event is built per change a listener watches (every trigger firing): setting the
-        # slots through their descriptors is about twice as fast as the frozen dataclass's
-        # generated ``object.__setattr__`` calls.
-        _set_kind(self, kind)
-        _set_atom(self, atom)
-        _set_link(self, link)
-        _set_key(self, key)
-        _set_old(self, old)
-        _set_new(self, new)
+        self.kind = kind
+        self.atom = atom
+        self.link = link
+        self.key = key
+        self.old = old
+        self.new = new
 
+    def _fields(self) -> tuple[object, ...]:
+        return (self.kind, self.atom, self.link, self.key, self.old, self.new)
 
-_set_kind = ChangeEvent.kind.__set__  # type: ignore[attr-defined]
-_set_atom = ChangeEvent.atom.__set__  # type: ignore[attr-defined]
-_set_link = ChangeEvent.link.__set__  # type: ignore[attr-defined]
-_set_key = ChangeEvent.key.__set__  # type: ignore[attr-defined]
-_set_old = ChangeEvent.old.__set__  # type: ignore[attr-defined]
-_set_new = ChangeEvent.new.__set__  # type: ignore[attr-defined]
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not ChangeEvent:
+            return NotImplemented
+        return self._fields() == other._fields()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        # Atoms compare by identity, so equal events share these three.
+        return hash((self.kind, id(self.atom), id(self.link)))
+
+    def __repr__(self) -> str:
+        return (
+            f"ChangeEvent(kind={self.kind!r}, atom={self.atom!r}, link={self.link!r}, "
+            f"key={self.key!r}, old={self.old!r}, new={self.new!r})"
+        )
 
 
 class ChangeListener(Protocol):
