@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +82,6 @@ def eval_atomese(space: Any, text: str, filename: str = "<string>") -> Any:
     return interpreter_for(space).eval_text(text, filename)
 
 
-def load_atomese(space: Any, path: str | Path) -> Any:
+def load_atomese(space: Any, path: str | os.PathLike[str]) -> Any:
     """Run the script at ``path`` on ``space``; the value of its last expression."""
     return interpreter_for(space).run_file(path)

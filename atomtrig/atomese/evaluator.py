@@ -23,6 +23,8 @@ AtomSpace: ``(Concept "cat")``, ``(InheritanceLink (stv 0.9 0.8) a b)``.
 
 from __future__ import annotations
 
+import os
+
 import io
 import sys
 import threading
@@ -188,7 +190,7 @@ class Interpreter:
             running.pop()
         return value
 
-    def run_file(self, path: str | Path) -> Any:
+    def run_file(self, path: str | os.PathLike[str]) -> Any:
         """Run a script file; ``load`` inside it resolves names against its folder."""
         path = Path(path)
         text = path.read_text(encoding="utf-8")

@@ -199,7 +199,7 @@ class AtomLoader(Transformer):  # type: ignore[type-arg]
 
         add_link = space.add_link
         self._link_types = link_types
-        self._converters = {"FLAT": flat, "NODE": node}
+        self._converters: dict[str, Callable[[str, int], Any]] = {"FLAT": flat, "NODE": node}
         # The parser's self loops hand these the text of the node and flat-link literals it
         # reads inside a list of data (all but the first of a file or list), no token made.
         self.token_values = self._converters

@@ -190,7 +190,7 @@ def make_reviser(space: AtomSpace, template: Atom) -> Callable[[Mapping[Atom, An
         get = grounding.get
         if pair is not None:  # the common binary link, without a list comprehension
             a, b = pair
-            key = (get(a, a), get(b, b))
+            key: tuple[Atom, ...] = (get(a, a), get(b, b))
             if key[0]._space is not space or key[1]._space is not space:
                 return instantiate_revising(space, template, grounding)
         else:

@@ -216,7 +216,7 @@ def _anchored_one_clause(
             unanchored(firing)
             return
         link = ev.link
-        if link._space is not space or link.type is not link_type:
+        if link is None or link._space is not space or link.type is not link_type:
             return
         out = link.out
         if len(out) != arity or link in own:
