@@ -229,9 +229,7 @@ def run(argv: list[str] | None = None) -> Report:
                 "seconds; python-api builds them from pre-formatted names with add_node/add_link.")
     report.note("hyperon: MeTTa().run(text) of the equivalent MeTTa (node names as symbols, the "
                 "truth value as an (stv s c) sub-expression).")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

@@ -42,7 +42,6 @@ import gc
 import random
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.harness import (
@@ -442,9 +441,7 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
                 "worker's process_time instead, which other jobs on the VM disturb less.")
     report.note("W5 peak RSS/atom = (peak RSS - RSS before building) / 2N, fresh process per "
                 "contender and size; tracemalloc sees Python allocations only.")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.harness import Job, Probe, Report, first_failure, run_interleaved, successes
@@ -218,9 +217,7 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
     report.note("floor = hand-written Python over dicts and tuples (no store, no atoms).")
     report.note("hyperon: 'rewrite' is GroundingSpaceRef.subst, 'factorial' MeTTa; no equivalent "
                 "for 'filter' (values) or 'put' (typed filtering of a set).")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.harness import Job, Report, first_failure, run_interleaved, successes
@@ -147,9 +146,7 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
     report.note("floor: a dict table and a direct call of the same infer function (no checks, "
                 "no atoms); overhead per set = (contender seconds - floor seconds in the same "
                 "process) / N. motion-derived does 2 cursor.set per record (the infer writes y).")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

@@ -43,7 +43,6 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from bench.bench_core import parse_size
@@ -531,9 +530,7 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
                     f"{args.hyperon_budget:g} s per workload (rate over the queries done); "
                     "'unordered' as four ordered queries; 'anchored' = the full query with the "
                     "new link's atoms substituted (hyperon has no anchored search).")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

@@ -265,9 +265,7 @@ def run(argv: list[str] | None = None) -> Report:
                              "lateness p99", c, args.n, 100.0, "<"))
     report.note(f"{args.seconds:g} s per run, the first second not counted; medians of "
                 f"{args.repeats} interleaved runs, each in a fresh process.")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

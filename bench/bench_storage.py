@@ -194,9 +194,7 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
     report.note(f"S1/S2: W1 atoms, {n:,} links + their nodes; S1 transactions of {args.tx:,} "
                 "atoms (memory: none). S2 memory = building the same space in memory. "
                 "S3: one set_tv per commit; memory has no store (reference).")
-    checked = report.finish()
-    if args.markdown:
-        Path(args.markdown).write_text(report.markdown(checked), encoding="utf-8")
+    report.finish(markdown=args.markdown)
     return report
 
 

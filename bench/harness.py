@@ -601,13 +601,18 @@ class Report:
         """Every JSON line printed so far, as dicts."""
         return list(self._lines)
 
-    def finish(self, console_width: int = 140) -> list[dict[str, Any]]:
-        """Flush, print the target lines, then the tables. Returns the target lines."""
+    def finish(
+        self, console_width: int = 140, markdown: str | Path | None = None
+    ) -> list[dict[str, Any]]:
+        """Flush, print the target lines, then the tables (and, given ``markdown``, write them
+        there as Markdown). Returns the target lines."""
         self.flush()
         checked = [self.check(t) for t in self.targets]
         for line in checked:
             self._emit(line)
         self.print_tables(checked, console_width)
+        if markdown:
+            Path(markdown).write_text(self.markdown(checked), encoding="utf-8")
         return checked
 
     def print_tables(self, checked: list[dict[str, Any]], console_width: int = 140) -> None:
