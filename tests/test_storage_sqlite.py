@@ -39,6 +39,22 @@ def _meta(path: Path) -> dict[str, str]:
         conn.close()
 
 
+
+def _execute_sql(path: Path, statement: str) -> None:
+    """Change the file behind atomtrig's back, as another program (or damage) would."""
+    conn = sqlite3.connect(path)
+    conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def _assert_refused_unchanged(path: Path, error: type[Exception], match: str) -> None:
+    """Opening ``path`` raises ``error`` (matching ``match``) and leaves its bytes as they were."""
+    before = path.read_bytes()
+    with pytest.raises(error, match=match):
+        atomtrig.AtomSpace.open(path)
+    assert path.read_bytes() == before
+
 def test_a_new_store_records_its_format_and_version(tmp_path: Path) -> None:
     path = tmp_path / "kb.db"
     _make_store(path, 1)
@@ -53,10 +69,7 @@ def test_a_new_store_records_its_format_and_version(tmp_path: Path) -> None:
 def test_a_file_that_is_not_a_database_is_refused_and_left_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"(ConceptNode \"not a database\")\n" * 10)
-    before = path.read_bytes()
-    with pytest.raises(NotAStoreError, match="not an atomtrig store"):
-        atomtrig.AtomSpace.open(path)
-    assert path.read_bytes() == before
+    _assert_refused_unchanged(path, NotAStoreError, "not an atomtrig store")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.db"]
 
 
@@ -67,24 +80,15 @@ def test_another_programs_database_is_refused_and_left_unchanged(tmp_path: Path)
     conn.execute("INSERT INTO invoices (total) VALUES (9.5)")
     conn.commit()
     conn.close()
-    before = path.read_bytes()
-    with pytest.raises(NotAStoreError, match="not an atomtrig store"):
-        atomtrig.AtomSpace.open(path)
-    assert path.read_bytes() == before
+    _assert_refused_unchanged(path, NotAStoreError, "not an atomtrig store")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
 
 
 def test_a_newer_format_version_is_refused_and_left_unchanged(tmp_path: Path) -> None:
     path = tmp_path / "kb.db"
     _make_store(path)
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE atomtrig_meta SET value = '99' WHERE key = 'version'")
-    conn.commit()
-    conn.close()
-    before = path.read_bytes()
-    with pytest.raises(StoreVersionError, match="version 99, newer"):
-        atomtrig.AtomSpace.open(path)
-    assert path.read_bytes() == before
+    _execute_sql(path, "UPDATE atomtrig_meta SET value = '99' WHERE key = 'version'")
+    _assert_refused_unchanged(path, StoreVersionError, "version 99, newer")
 
 
 def test_a_damaged_file_gives_a_clear_error(tmp_path: Path) -> None:
@@ -140,10 +144,7 @@ def test_a_failing_migration_leaves_the_file_as_it_was(
 ) -> None:
     path = tmp_path / "kb.db"
     _make_store(path, 5)
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE atomtrig_meta SET value = '0' WHERE key = 'version'")
-    conn.commit()
-    conn.close()
+    _execute_sql(path, "UPDATE atomtrig_meta SET value = '0' WHERE key = 'version'")
 
     def broken(conn: sqlite3.Connection) -> None:
         conn.execute("DELETE FROM atoms")
@@ -262,14 +263,8 @@ def _integrity(path: Path) -> str:
 def test_a_damaged_row_gives_a_clear_error_and_changes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "kb.db"
     _make_store(path, 5)
-    conn = sqlite3.connect(path)
-    conn.execute("UPDATE atoms SET outgoing = '999999' WHERE outgoing IS NOT NULL")
-    conn.commit()
-    conn.close()
-    before = path.read_bytes()
-    with pytest.raises(StoreCorruptError, match="damaged"):
-        atomtrig.AtomSpace.open(path)
-    assert path.read_bytes() == before
+    _execute_sql(path, "UPDATE atoms SET outgoing = '999999' WHERE outgoing IS NOT NULL")
+    _assert_refused_unchanged(path, StoreCorruptError, "damaged")
 
 
 def test_a_stored_type_that_conflicts_with_this_process_is_a_clear_error(tmp_path: Path) -> None:
@@ -285,7 +280,4 @@ def test_a_stored_type_that_conflicts_with_this_process_is_a_clear_error(tmp_pat
     )
     subprocess.run([sys.executable, "-c", child, str(path)], check=True, timeout=120)
     atomtrig.declare_type("StorageConflictNode", ["PredicateNode"])  # same name, other parent
-    before = path.read_bytes()
-    with pytest.raises(StorageError, match="StorageConflictNode.*cannot be restored"):
-        atomtrig.AtomSpace.open(path)
-    assert path.read_bytes() == before
+    _assert_refused_unchanged(path, StorageError, "StorageConflictNode.*cannot be restored")
