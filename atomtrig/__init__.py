@@ -17,13 +17,14 @@ from atomtrig.core import *  # noqa: F403
 from atomtrig.core import __all__ as _core_all
 from atomtrig.core import constructors as _constructors
 from atomtrig.core.constructors import *  # noqa: F403
+from atomtrig.query.allowlist import allow_schemas
 from atomtrig.query.grounded import allow_module, grounded
 from atomtrig.space import AtomSpace
 
 __version__ = "0.1.0"
 
 __all__ = sorted(
-    set(_core_all) | set(_constructors.__all__) | {"AtomSpace", "allow_module", "grounded"}
+    set(_core_all) | set(_constructors.__all__) | {"AtomSpace", "allow_module", "allow_schemas", "grounded"}
 )
 
 

@@ -38,8 +38,10 @@ def clean_registry() -> Iterator[None]:
     """Leave the process-wide registry, allow-list and resolvers as they were."""
     import atomtrig.query.grounded as g  # noqa: F401
 
+    import atomtrig.query.allowlist as allowlist
+
     mod = __import__("sys").modules["atomtrig.query.grounded"]
-    saved = (dict(mod._registry), dict(mod._registered_as), set(mod._allowed), list(mod._resolvers))
+    saved = (dict(mod._registry), dict(mod._registered_as), set(allowlist._modules), list(mod._resolvers))
     with mod._lock:  # other layers' resolvers (e.g. for "scm:" names) are not under test here
         mod._resolvers.clear()
         mod._invalidate()
@@ -49,8 +51,8 @@ def clean_registry() -> Iterator[None]:
         mod._registry.update(saved[0])
         mod._registered_as.clear()
         mod._registered_as.update(saved[1])
-        mod._allowed.clear()
-        mod._allowed.update(saved[2])
+        allowlist._modules.clear()
+        allowlist._modules.update(saved[2])
         mod._resolvers[:] = saved[3]
         mod._invalidate()
 

@@ -1,20 +1,293 @@
-"""Run pipelines over case suites and inspect their run logs (see ``atomtrig.pipeline``)."""
+"""The ``atomtrig pipeline`` command: run, rerun, summarize, format, compare, history, list,
+add-ids, import.
+
+``add_parser(subparsers)`` hangs the command under a top-level parser (``atomtrig.cli`` does
+this); ``main(argv)`` runs it on its own (``python -m atomtrig.pipeline ...``). Pipelines are found
+by an importable module path (the current directory is importable, as with ``python -m``) or by
+a name in the ``atomtrig.pipelines`` entry-point registry.
+
+>>> parser = build_parser()
+>>> args = parser.parse_args(["run", "pkg.mod:P", "cases.json", "infer.model.name=x", "-c", "4"])
+>>> args.pipeline, args.overrides, args.concurrency
+('pkg.mod:P', ['infer.model.name=x'], 4)
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-NAME = "pipeline"
-HELP = "run pipelines over case suites; rerun, summarize, format and compare their runs"
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from atomtrig.core.errors import AtomtrigError
+from atomtrig.pipeline.cases import check_cases, fill_ids, load_cases, save_cases
+from atomtrig.pipeline.pipeline import Pipeline
+from atomtrig.pipeline.registry import load_pipeline, registered_pipelines
+from atomtrig.pipeline.report import (
+    case_text,
+    compare_runs,
+    compare_table,
+    find_case,
+    history_table,
+    summary_table,
+)
+from atomtrig.pipeline.runlog import default_log_dir, find_log, list_logs, write_log
+from atomtrig.pipeline.runner import arun_pipeline, command_line
+
+__all__ = ["add_parser", "build_parser", "main", "run"]
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    from atomtrig.pipeline.cli import _add_commands
+def _console() -> Console:
+    return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 
+
+def _add_commands(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--logs", metavar="DIR", default=None,
+                        help="run log folder (default: $ATOMTRIG_PIPELINE_LOGS or ./logs)")
+    sub = parser.add_subparsers(dest="pipeline_command", metavar="COMMAND", required=True)
+
+    run = sub.add_parser("run", help="run a pipeline over a case suite")
+    run.add_argument("pipeline", help="module.path:ClassName, a module path, or a registered name")
+    run.add_argument("cases", help="a .json, .yaml or .yml list of cases with unique ids")
+    run.add_argument("overrides", nargs="*", metavar="key=value", help="configuration overrides")
+    run.add_argument("-c", "--concurrency", type=int, default=2, help="cases in flight at once (2)")
+    run.add_argument("--allow-new-keys", action="store_true",
+                     help="accept override keys that are not in the default configuration")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    rerun = sub.add_parser("rerun", help="run a logged run's cases again with its configuration")
+    rerun.add_argument("run_id", metavar="ID", help="a unique prefix of a run id, or latest")
+    rerun.add_argument("overrides", nargs="*", metavar="key=value", help="configuration overrides")
+    rerun.add_argument("-c", "--concurrency", type=int, default=None,
+                       help="cases in flight at once (default: the logged run's)")
+    rerun.add_argument("--allow-new-keys", action="store_true")
+    rerun.add_argument("--no-progress", action="store_true")
+
+    summarize = sub.add_parser("summarize", help="a table of a run's cases")
+    summarize.add_argument("run_id", metavar="ID")
+
+    fmt = sub.add_parser("format", help="a run's cases in full (stage results, exceptions)")
+    fmt.add_argument("run_id", metavar="ID")
+    fmt.add_argument("case", nargs="?", metavar="CASE", help="only this case (a unique id prefix)")
+
+    compare = sub.add_parser("compare", help="two runs side by side")
+    compare.add_argument("run_a", metavar="ID_A")
+    compare.add_argument("run_b", metavar="ID_B")
+
+    sub.add_parser("history", help="the runs in the log folder")
+    sub.add_parser("list", help="the pipelines installed packages register")
+
+    imp = sub.add_parser("import", help="import a run log into a store as atoms, for querying")
+    imp.add_argument("run_id", metavar="ID")
+    imp.add_argument("--into", metavar="FILE", required=True,
+                     help="the store (an SQLite file, created if needed; see AtomSpace.open)")
+
+    add_ids = sub.add_parser("add-ids", help="give every case without an id a new one (rewrites the file)")
+    add_ids.add_argument("cases", metavar="CASES")
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``pipeline`` to a top-level parser's subparsers; the handler is in ``func``."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "pipeline", help="run and inspect pipelines over case suites"
+    )
     _add_commands(parser)
+    parser.set_defaults(func=run)
+    return parser
 
 
-def run(args: argparse.Namespace) -> int:
-    from atomtrig.pipeline.cli import run as run_pipeline_command
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``atomtrig pipeline`` on its own."""
+    parser = argparse.ArgumentParser(prog="atomtrig pipeline", description=__doc__.split("\n\n")[0])
+    _add_commands(parser)
+    return parser
 
-    return run_pipeline_command(args)
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``atomtrig pipeline ...``; returns the exit status (0, or 2 on an error)."""
+    args = build_parser().parse_args(argv)
+    return run(args, argv)
+
+
+def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    """Carry out parsed ``pipeline`` arguments."""
+    console = _console()
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    handlers = {
+        "run": _run, "rerun": _rerun, "summarize": _summarize, "format": _format,
+        "compare": _compare, "history": _history, "list": _list, "add-ids": _add_ids,
+        "import": _import,
+    }
+    try:
+        handlers[args.pipeline_command](args, console, argv)
+    except AtomtrigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _execute(
+    console: Console,
+    pipeline: type[Pipeline],
+    cases: list[dict[str, Any]],
+    overrides: list[str],
+    concurrency: int,
+    args: argparse.Namespace,
+    argv: Sequence[str] | None,
+    replacement: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> None:
+    if argv is not None:
+        command = "atomtrig pipeline " + command_line(argv)
+    else:
+        program = os.path.basename(sys.argv[0])
+        program = "python -m atomtrig.pipeline" if program == "__main__.py" else program
+        command = program + " " + command_line(sys.argv[1:])
+    progress = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True, disable=args.no_progress or not console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task(pipeline.pipeline_name(), total=len(cases))
+        log = asyncio.run(
+            arun_pipeline(
+                pipeline, cases, overrides, concurrency,
+                replacement_config=replacement,
+                allow_new_keys=True if args.allow_new_keys else None,
+                command=command,
+                on_result=lambda _: progress.advance(task),
+            )
+        )
+    if extra:
+        log.update(extra)
+    path = write_log(log, args.logs)
+    console.print(summary_table(log, _passed_for(log)))
+    console.print(f"run {log['run_id']}  log: {path}")
+
+
+def _run(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    pipeline = load_pipeline(args.pipeline)
+    cases = load_cases(args.cases)
+    _execute(console, pipeline, cases, args.overrides, args.concurrency, args, argv)
+
+
+def _pipeline_class(log: Mapping[str, Any]) -> type[Pipeline]:
+    info = log.get("pipeline") or {}
+    reference = info.get("reference")
+    if reference:
+        try:
+            return load_pipeline(reference)
+        except AtomtrigError:
+            if not info.get("name"):
+                raise
+    return load_pipeline(str(info.get("name")))
+
+
+def _rerun(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    old = find_log(args.run_id, args.logs)
+    pipeline = _pipeline_class(old)
+    cases = [r["case"] for r in old.get("results", [])]
+    concurrency = args.concurrency or int(old.get("concurrency") or 2)
+    _execute(console, pipeline, cases, args.overrides, concurrency, args, argv,
+             replacement=(old.get("pipeline") or {}).get("config") or {},
+             extra={"rerun_of": old["run_id"]})
+
+
+def _instance_for(log: Mapping[str, Any]) -> Pipeline | None:
+    """The logged pipeline, configured as it ran, for its reporting hooks; None when it cannot be
+    loaded (reports then use the defaults)."""
+    try:
+        cls = _pipeline_class(log)
+        return cls(replacement_config=(log.get("pipeline") or {}).get("config") or {}, allow_new_keys=True)
+    except (AtomtrigError, ImportError, TypeError):
+        return None
+
+
+def _passed_for(log: Mapping[str, Any]) -> Any:
+    instance = _instance_for(log)
+    if instance is None:
+        return lambda result: bool(result.get("succeeded"))
+    return instance.passed
+
+
+def _summarize(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    log = find_log(args.run_id, args.logs)
+    instance = _instance_for(log)
+    custom = instance.summarize(log) if instance is not None else None
+    console.print(custom if custom is not None else summary_table(log, _passed_for(log)))
+
+
+def _format(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    log = find_log(args.run_id, args.logs)
+    instance = _instance_for(log)
+    passed = _passed_for(log)
+    results = [find_case(log, args.case)] if args.case else log.get("results", [])
+    for result in results:
+        text = instance.format_case(result) if instance is not None else None
+        console.print(text if text is not None else case_text(result, passed), markup=False)
+        console.print()
+
+
+def _compare(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    log_a, log_b = find_log(args.run_a, args.logs), find_log(args.run_b, args.logs)
+    comparison = compare_runs(log_a, log_b, _passed_for(log_a), _passed_for(log_b))
+    console.print(compare_table(log_a, log_b, comparison))
+
+
+def _history(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    logs = list_logs(args.logs)
+    if not logs:
+        console.print(f"no run logs in {args.logs or default_log_dir()}")
+        return
+    console.print(history_table(logs))
+
+
+def _list(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    registry = registered_pipelines()
+    if not registry:
+        console.print("no registered pipelines (a package declares them under the "
+                      "\"atomtrig.pipelines\" entry-point group); run one by module.path:ClassName")
+        return
+    table = Table(title="registered pipelines")
+    for column in ("name", "class", "description"):
+        table.add_column(column)
+    for name, entry in sorted(registry.items()):
+        try:
+            description = load_pipeline(name).description
+        except (AtomtrigError, ImportError) as error:
+            description = f"(cannot load: {error})"
+        table.add_row(name, entry.value, description)
+    console.print(table)
+
+
+def _import(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    from atomtrig.pipeline.store import import_run_log
+    from atomtrig.space import AtomSpace
+
+    log = find_log(args.run_id, args.logs)
+    space = AtomSpace.open(args.into)
+    try:
+        before = len(space)
+        import_run_log(space, log, _passed_for(log))
+        added = len(space) - before
+    finally:
+        space.close()
+    console.print(f"run {log['run_id']}: {len(log.get('results', []))} case results imported into "
+                  f"{args.into} ({added} atoms added)")
+
+
+def _add_ids(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+    cases = load_cases(args.cases, require_ids=False)
+    before = sum(1 for c in cases if isinstance(c, dict) and "id" in c)
+    fill_ids(cases)
+    check_cases(cases)
+    save_cases(args.cases, cases)
+    console.print(f"{len(cases) - before} ids added to {args.cases} ({len(cases)} cases)")
+

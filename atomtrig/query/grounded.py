@@ -31,14 +31,20 @@ an atom (or a Value); a predicate returns a truth value or a bool.
 
 from __future__ import annotations
 
-import importlib
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV, TruthValue
 from atomtrig.core.values import Value
-from atomtrig.query.errors import GroundedProcedureError, ProcedureNotAllowedError
+from atomtrig.query.allowlist import (
+    allow_module,
+    allowed_modules,
+    disallow_module,
+    import_allowed,
+    on_change,
+)
+from atomtrig.query.errors import GroundedProcedureError
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
@@ -75,13 +81,15 @@ class Resolver(Protocol):
 _lock = threading.RLock()
 _registry: dict[str, Callable[..., Any]] = {}
 _registered_as: dict[str, str] = {}  # registered name -> "module.qualname" of its function
-_allowed: set[str] = set()
 _resolvers: list[Resolver] = []
 _cache: dict[str, Callable[..., Any]] = {}
 
 
 def _invalidate() -> None:
     _cache.clear()
+
+
+on_change(_invalidate)
 
 
 # -- registration -----------------------------------------------------------------------------
@@ -180,46 +188,6 @@ def registered() -> dict[str, Callable[..., Any]]:
         return dict(_registry)
 
 
-# -- the allow-list ---------------------------------------------------------------------------
-def _check_module_name(name: object) -> str:
-    if not isinstance(name, str) or not name or not all(p.isidentifier() for p in name.split(".")):
-        raise GroundedProcedureError(f"a module name must be a dotted Python name, not {name!r}")
-    return name
-
-
-def allow_module(name: str) -> None:
-    """Let ``(GroundedSchemaNode "py:NAME.function")`` (and predicates) resolve functions of
-    module ``name`` and of its submodules by import.
-
-    >>> allow_module("math")
-    >>> "math" in allowed_modules()
-    True
-    >>> disallow_module("math")
-    """
-    name = _check_module_name(name)
-    with _lock:
-        _allowed.add(name)
-        _invalidate()
-
-
-def disallow_module(name: str) -> None:
-    """Undo :func:`allow_module` (functions already called keep no special standing)."""
-    with _lock:
-        _allowed.discard(name)
-        _invalidate()
-
-
-def allowed_modules() -> frozenset[str]:
-    """The modules allowed with :func:`allow_module`."""
-    with _lock:
-        return frozenset(_allowed)
-
-
-def _is_allowed(module: str) -> bool:
-    parts = module.split(".")
-    return any(".".join(parts[:i]) in _allowed for i in range(1, len(parts) + 1))
-
-
 # -- resolvers --------------------------------------------------------------------------------
 def add_resolver(resolver: Resolver) -> None:
     """Add a resolver, asked (most recently added first) for every name the registry does not
@@ -286,68 +254,12 @@ def _import_path(path: str, node: Atom) -> Callable[..., Any]:
             "module.function path; register the function with @atomtrig.grounded or name it "
             "as \"py:module.function\""
         )
-    if any(p.startswith("__") for p in parts):
-        raise GroundedProcedureError(
-            f"{node.short()}: a grounded procedure path may not go through dunder names like "
-            f"{next(p for p in parts if p.startswith('__'))!r}"
-        )
-    # The module is the longest allowed prefix that imports. Nothing is imported before the
-    # allow-list is checked: importing a module runs its code.
-    candidates = [".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
-    allowed = [m for m in candidates if _is_allowed(m)]
-    if not allowed:
-        top = parts[0] if len(parts) == 2 else ".".join(parts[:-1])
-        raise ProcedureNotAllowedError(
-            f"{node.short()}: module {top!r} is not allowed to run as a grounded procedure. "
-            f"Allow it with atomtrig.allow_module({top!r}) (or --allow-module {top} on the "
-            "command line), or register the function with @atomtrig.grounded"
-        )
-    module = None
-    module_name = ""
-    errors: list[str] = []
-    for candidate in allowed:
-        try:
-            module = importlib.import_module(candidate)
-        except ImportError as exc:
-            errors.append(f"{candidate}: {exc}")
-            continue
-        module_name = candidate
-        break
-    if module is None:
-        raise GroundedProcedureError(
-            f"{node.short()}: cannot import the module of {path!r} ({'; '.join(errors)})"
-        )
-    obj: Any = module
-    for attr in parts[len(module_name.split(".")) :]:
-        try:
-            obj = getattr(obj, attr)
-        except AttributeError:
-            raise GroundedProcedureError(
-                f"{node.short()}: {_describe(obj)} has no attribute {attr!r}"
-            ) from None
-        if isinstance(obj, type(importlib)) and not _is_allowed(obj.__name__):
-            raise ProcedureNotAllowedError(
-                f"{node.short()}: the path goes through module {obj.__name__!r}, which is not "
-                f"allowed; allow it with atomtrig.allow_module({obj.__name__!r})"
-            )
+    obj = import_allowed(path, what=node.short())
     if not callable(obj):
         raise GroundedProcedureError(
             f"{node.short()}: {path!r} is a {type(obj).__name__}, not a function"
         )
-    defined_in = getattr(obj, "__module__", None)
-    if isinstance(defined_in, str) and not _is_allowed(defined_in):
-        raise ProcedureNotAllowedError(
-            f"{node.short()}: {path!r} is defined in module {defined_in!r}, which is not allowed "
-            f"(allowed modules may not re-export others' functions); allow it with "
-            f"atomtrig.allow_module({defined_in!r}) or register the function with "
-            "@atomtrig.grounded"
-        )
     return obj  # type: ignore[no-any-return]
-
-
-def _describe(obj: Any) -> str:
-    name = getattr(obj, "__name__", None)
-    return f"{type(obj).__name__} {name!r}" if name else type(obj).__name__
 
 
 # -- calling ----------------------------------------------------------------------------------
