@@ -47,7 +47,16 @@ def _common_parser(modules: Sequence[ModuleType]) -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="let GroundedSchemaNodes call py:NAME.function (repeatable); see atomtrig.allow_module",
+        help="let code that scripts and stores name in module NAME run: py:NAME.function "
+        "grounded procedures, stored feedbacks, logged pipelines (repeatable); see docs/security.md",
+    )
+    common.add_argument(
+        "--allow-schemas",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="let .py schema files in folder DIR run, e.g. (GroundedSchemaNode \"x.py\") "
+        "beside a script (repeatable)",
     )
     for module in modules:
         hook = getattr(module, "add_common_arguments", None)
@@ -74,8 +83,45 @@ def build_parser(modules: Sequence[ModuleType] | None = None) -> argparse.Argume
             description=(module.__doc__ or "").strip().split("\n\n")[0] or None,
         )
         module.configure(p)
+        _share_options(p, common)
         p.set_defaults(_module=module)
     return parser
+
+
+def _share_options(parser: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    """Let the common options also follow a nested subcommand's name (``atomtrig feedback serve
+    --allow-module m``); left out there, they keep the value given before it."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for nested in action.choices.values():
+                for option in common._actions:
+                    if option.option_strings and not any(
+                        s in nested._option_string_actions for s in option.option_strings
+                    ):
+                        nested._add_action(_suppressed_copy(option))
+                _share_options(nested, common)
+
+
+def _suppressed_copy(option: argparse.Action) -> argparse.Action:
+    import copy
+
+    twin = copy.copy(option)
+    twin.default = argparse.SUPPRESS
+    twin.dest = option.dest + _AFTER
+    return twin
+
+
+_AFTER = "__after_subcommand"
+
+
+def _merge_shared_options(args: argparse.Namespace) -> None:
+    """Fold the values of common options given after a nested subcommand into the ones given
+    before it (lists are joined, anything else is replaced)."""
+    for key in [k for k in vars(args) if k.endswith(_AFTER)]:
+        value = vars(args).pop(key)
+        dest = key[: -len(_AFTER)]
+        before = getattr(args, dest, None)
+        setattr(args, dest, before + value if isinstance(before, list) else value)
 
 
 def make_space(args: argparse.Namespace) -> Any:
@@ -102,15 +148,27 @@ def finish_space(space: Any) -> None:
         space.close()
 
 
+def _apply_allow_list(args: argparse.Namespace) -> None:
+    from atomtrig import allow_module, allow_schemas
+
+    for name in args.allow_module:
+        allow_module(name)
+    for folder in args.allow_schemas:
+        allow_schemas(folder)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``atomtrig`` command; returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.allow_module:
-        from atomtrig import allow_module
+    _merge_shared_options(args)
+    args.command_line = list(sys.argv[1:] if argv is None else argv)
+    from atomtrig.core.errors import AtomtrigError
 
-        for name in args.allow_module:
-            allow_module(name)
+    try:
+        _apply_allow_list(args)
+    except AtomtrigError as error:
+        parser.error(str(error))
     try:
         return int(args._module.run(args) or 0)
     except KeyboardInterrupt:

@@ -51,3 +51,13 @@ def test_grounded_example_is_refused_without_the_allow_list() -> None:
     assert result.returncode == 1
     assert "not allowed" in result.stderr
     assert "grounded_python.scm:" in result.stderr
+
+
+def test_schema_file_example_is_refused_without_allow_schemas() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "atomtrig.cli", "run", str(EXAMPLES / "seed_schema_trigger.scm")],
+        capture_output=True, text=True, timeout=120,
+    )
+    # The script's own atoms load; the trigger's target is refused, and the log says how to allow it.
+    assert "newCheeseProcessor.py" in result.stderr and "--allow-schemas" in result.stderr
+    assert "newCheeseProcessor.py: new cheese link" not in result.stdout

@@ -11,7 +11,8 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "scheme_examples"
 
 
 def test_triggers_json_lists_each_trigger_with_its_stats(capsys):
-    status = main(["triggers", "--json", str(EXAMPLES / "seed_verbatim_strength.scm"),
+    status = main(["triggers", "--json", "--allow-schemas", str(EXAMPLES),
+                   str(EXAMPLES / "seed_verbatim_strength.scm"),
                    str(EXAMPLES / "seed_ping_trigger.scm")])
     assert status == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]

@@ -19,6 +19,12 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "scheme_examples"
 SCRIPTS = sorted(EXAMPLES.glob("seed_*.scm"))
 
 
+@pytest.fixture(autouse=True)
+def schemas_allowed():
+    """The seed's examples call .py schema files beside them: allowed, as `--allow-schemas`."""
+    atomtrig.allow_schemas(EXAMPLES)  # the suite's conftest restores the allow-list
+
+
 def run_script(path: Path) -> str:
     space = atomtrig.AtomSpace()
     buffer = io.StringIO()

@@ -210,19 +210,45 @@ def test_equivalence_link_convention(space):
         unregister("equiv-destroy")
 
 
-def test_file_schemas_resolve_against_the_script_folder(space, tmp_path):
-    (tmp_path / "newCheeseProcessor.py").write_text(textwrap.dedent("""
-        SEEN = []
-        def run(source, link):
-            SEEN.append(link.out[0].name)
-            link.space.add_node("Concept", "processed " + link.out[0].name)
-    """))
+CHEESE_PROCESSOR = textwrap.dedent("""
+    SEEN = []
+    def run(source, link):
+        SEEN.append(link.out[0].name)
+        link.space.add_node("Concept", "processed " + link.out[0].name)
+""")
+
+
+@pytest.fixture
+def allowed_folder(tmp_path):
+    atomtrig.allow_schemas(tmp_path)  # the suite's conftest restores the allow-list
+    return tmp_path
+
+
+def test_file_schemas_resolve_against_the_script_folder(space, allowed_folder):
+    tmp_path = allowed_folder
+    (tmp_path / "newCheeseProcessor.py").write_text(CHEESE_PROCESSOR)
     with using_folder(tmp_path):
         cheese = C(space, "cheese")
         space.add_link("RelationshipTrigger", [cheese, space.add_link("ExecutionOutput", [
             space.add_node("GroundedSchema", "newCheeseProcessor.py")])])
     space.add_link("Inheritance", [C(space, "brie"), cheese])  # outside the folder block
     assert space.get_node("Concept", "processed brie") is not None
+
+
+def test_file_schemas_are_refused_unless_their_folder_is_allowed(space, tmp_path):
+    marker = tmp_path / "ran"
+    (tmp_path / "newCheeseProcessor.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\n" + CHEESE_PROCESSOR)
+    with using_folder(tmp_path):
+        cheese = C(space, "cheese")
+        space.add_link("RelationshipTrigger", [cheese, space.add_link("ExecutionOutput", [
+            space.add_node("GroundedSchema", "newCheeseProcessor.py")])])
+        space.add_link("Inheritance", [C(space, "brie"), cheese])
+    stats = space.trigger_stats()[0]
+    assert stats.failed == 1 and "--allow-schemas" in stats.last_error
+    assert not marker.exists()  # the file was never imported
+    assert space.get_node("Concept", "processed brie") is None
+    assert space.get_link("Inheritance", [C(space, "brie"), cheese]) is not None  # update kept
 
 
 @pytest.mark.parametrize("name", ["../evil.py", "/etc/evil.py", "sub/../../evil.py"])

@@ -7,11 +7,17 @@ whose target runs it), then in each folder of the schema path (:func:`add_schema
 plain relative path inside those folders: an absolute path, a ``..`` component, or a link that
 resolves outside the folder is refused with :class:`SchemaFileError`.
 
+Loading a file schema runs its code, so it is opt-in: the file must lie in a folder allowed with
+:func:`atomtrig.allow_schemas` (``--allow-schemas DIR`` on the command line); any other file is
+refused with :class:`~atomtrig.query.errors.ProcedureNotAllowedError` naming the flag, before
+anything is imported. Allowed folders are also searched, after the script's folder and the
+schema path.
+
 The file is imported as a module (once per file version: it is re-imported when its mtime
 changes) and its entry function is called: ``run(*atoms)`` — the atoms of the
 ExecutionOutputLink's ListLink, or for a trigger target with no arguments the firing's atoms.
 A GroundedPredicateNode's file returns a truth value or a bool, a schema's an atom, a Value or
-None. Loading a file schema runs its code: put only files you trust in those folders.
+None.
 
 >>> is_file_schema("newCheeseProcessor.py"), is_file_schema("py:math.sqrt")
 (True, False)
@@ -28,6 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from atomtrig.query.allowlist import allowed_schema_folders, check_schema_file
 from atomtrig.triggers.errors import SchemaFileError
 
 if TYPE_CHECKING:
@@ -69,10 +76,14 @@ def add_schema_path(folder: str | os.PathLike[str]) -> None:
 
 
 def schema_path() -> list[Path]:
+    """Where file schemas are looked for after the running script's folder: the folders added
+    with :func:`add_schema_path`, then ``ATOMTRIG_SCHEMA_PATH``, then the allowed folders.
+    (Looking a file up is not allowing it: see the module docstring.)"""
     env = os.environ.get("ATOMTRIG_SCHEMA_PATH", "")
     extra = [Path(p).resolve() for p in env.split(os.pathsep) if p]
     with _lock:
-        return list(_paths) + extra
+        found = list(_paths) + extra
+    return found + [f for f in allowed_schema_folders() if f not in found]
 
 
 def locate(name: str) -> Path:
@@ -98,7 +109,10 @@ def locate(name: str) -> Path:
     raise SchemaFileError(f"file schema {name!r} was not found in {where}")
 
 
-def load_entry(path: Path) -> Callable[..., Any]:
+def load_entry(path: Path, name: str | None = None) -> Callable[..., Any]:
+    """The entry function of the schema file at ``path``, importing it if its folder is
+    allowed (``name`` is how the script named it, for the refusal)."""
+    check_schema_file(path, name or path.name)
     mtime = path.stat().st_mtime
     key = (str(path), mtime)
     with _lock:
@@ -124,7 +138,7 @@ class FileSchema:
         self.name = name
 
     def __call__(self, *atoms: Any) -> Any:
-        return load_entry(locate(self.name))(*atoms)
+        return load_entry(locate(self.name), self.name)(*atoms)
 
     def __repr__(self) -> str:
         return f"FileSchema({self.name!r})"
