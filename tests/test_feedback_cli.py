@@ -13,7 +13,12 @@ import pytest
 
 import atomtrig
 from atomtrig.feedback import Feedback, FeedbackResultStatus, Recorder, read_result, records, register
-from atomtrig.feedback.cli import main
+from atomtrig.cli import main as atomtrig_main
+
+
+def main(argv: list[str]) -> int:
+    """``atomtrig feedback ...`` in this process."""
+    return atomtrig_main(["feedback", *argv])
 from atomtrig.storage.errors import StoreInUseError
 
 METRICS = '''
@@ -49,7 +54,7 @@ def _open_when_free(path: Path, timeout: float = 30.0) -> atomtrig.AtomSpace:
 def test_serve_once_leaderboard_and_records_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "kb.db"
     _make_store(path, Feedback(words).on_output(), ["one two", "one two three four"])
-    assert main(["serve", "--store", str(path), "--once"]) == 0
+    assert main(["serve", "--allow-module", __name__, "--store", str(path), "--once"]) == 0
     assert "evaluated 2: 2 done" in capsys.readouterr().out
     space = atomtrig.AtomSpace.open(path)
     assert [read_result(space, r.record_id, "words").result for r in records(space, "app")] == [2.0, 4.0]  # type: ignore[union-attr]
@@ -86,7 +91,8 @@ def test_a_separate_server_process_imports_the_implementation_by_name(tmp_path: 
         sys.path.remove(str(tmp_path))
         sys.modules.pop("mymetrics", None)
     done = subprocess.run(
-        [sys.executable, "-m", "atomtrig.feedback", "serve", "--store", str(path), "--once"],
+        [sys.executable, "-m", "atomtrig.feedback", "serve", "--allow-module", "mymetrics",
+         "--store", str(path), "--once"],
         cwd=tmp_path, env=_server_env(), capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
@@ -104,7 +110,8 @@ def test_long_running_server_picks_up_records_added_later(tmp_path: Path) -> Non
         path = tmp_path / "kb.db"
         _make_store(path, Feedback(mymetrics2.length).on_output(), ["a"])
         server = subprocess.Popen(
-            [sys.executable, "-m", "atomtrig.feedback", "serve", "--store", str(path), "--poll", "0.05"],
+            [sys.executable, "-m", "atomtrig.feedback", "serve", "--allow-module", "mymetrics2",
+             "--store", str(path), "--poll", "0.05"],
             cwd=tmp_path, env=_server_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         try:
@@ -135,9 +142,48 @@ def test_the_atomtrig_command_has_the_feedback_subcommand(tmp_path: Path, capsys
 
     path = tmp_path / "kb.db"
     _make_store(path, Feedback(words).on_output(), ["a b c"])
-    assert atomtrig_main(["feedback", "serve", "--store", str(path), "--once"]) == 0
+    assert atomtrig_main(["feedback", "--allow-module", __name__, "serve", "--store", str(path), "--once"]) == 0
     assert atomtrig_main(["feedback", "--store", str(path), "leaderboard"]) == 0
     out = capsys.readouterr().out
     assert "evaluated 1: 1 done" in out and "words" in out
     assert atomtrig_main(["feedback", "records"]) == 2
     assert "needs --store" in capsys.readouterr().err
+
+
+MARKER_METRICS = """
+import os
+def length(text):
+    open(os.environ["ATOMTRIG_TEST_MARKER"], "a").write("ran\\n")
+    return float(len(text))
+"""
+
+
+def test_a_stored_feedback_runs_only_if_its_module_is_allowed(tmp_path: Path) -> None:
+    """A store names code (a feedback implementation); another process serving it must refuse
+    to import that module unless the user allowed it, and say how to allow it."""
+    (tmp_path / "markmetrics.py").write_text(MARKER_METRICS)
+    marker = tmp_path / "marker.txt"
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import markmetrics  # type: ignore[import-not-found]
+
+        path = tmp_path / "kb.db"
+        _make_store(path, Feedback(markmetrics.length).on_output(), ["abc"])
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("markmetrics", None)
+    env = {**_server_env(), "ATOMTRIG_TEST_MARKER": str(marker)}
+    refused = subprocess.run(
+        [sys.executable, "-m", "atomtrig", "feedback", "serve", "--store", str(path), "--once"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert not marker.exists(), "the stored feedback's module was imported without being allowed"
+    assert "module 'markmetrics' is not allowed" in refused.stdout
+    assert "--allow-module markmetrics" in refused.stdout
+    allowed = subprocess.run(
+        [sys.executable, "-m", "atomtrig", "feedback", "serve", "--allow-module", "markmetrics",
+         "--failed-retry", "0", "--store", str(path), "--once"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    assert marker.read_text() == "ran\n"

@@ -28,6 +28,13 @@ from atomtrig.feedback import (
 from atomtrig.feedback.runner import runner_for
 from atomtrig.feedback.store import definitions, queued, write_result
 
+@pytest.fixture(autouse=True)
+def this_module_allowed():
+    """Stored (deferred) feedbacks name their code; the user allows this module to run, as
+    `--allow-module` does for a server (the suite's conftest restores the allow-list)."""
+    atomtrig.allow_module(__name__)
+
+
 # Module-level, so that deferred mode can import them by name.
 THREADS: list[int] = []
 FLAKY_FAILURES = {"left": 0}
@@ -293,3 +300,20 @@ def test_unimportable_feedback_of_another_process_gives_a_failed_result() -> Non
     result = read_result(space, atom, "anon")
     assert result is not None and result.status is FeedbackResultStatus.FAILED
     assert "register it again" in (result.error or "")
+
+
+def test_a_deferred_server_refuses_stored_code_of_a_module_not_allowed() -> None:
+    from atomtrig.query.allowlist import disallow_module
+
+    space = atomtrig.AtomSpace()
+    register(space, "app", [Feedback(length).on_output()], mode="deferred")
+    runner_for(space)._registrations.clear()  # as in another process: only the store's definition
+    atom = add_record(space, Record(app_id="app", main_output="abc"))
+    disallow_module(__name__)
+    calls = len(THREADS)
+    server = DeferredEvaluator(space)
+    server.run_once()
+    result = read_result(space, atom, "length")
+    assert result is not None and result.status is FeedbackResultStatus.FAILED
+    assert f"--allow-module {__name__}" in (result.error or "")
+    assert len(THREADS) == calls  # the implementation never ran

@@ -32,7 +32,12 @@ def answer(question: str) -> str:
     return f"you asked: {question}"
 
 
-def test_results_and_queue_survive_a_restart(tmp_path: Path) -> None:
+def test_results_and_queue_survive_a_restart(tmp_path: Path, monkeypatch) -> None:
+    from atomtrig.query import allowlist
+
+    # The restarted server runs the stored deferred feedback: its module is allowed, as with
+    # `atomtrig feedback serve --allow-module`.
+    monkeypatch.setattr(allowlist, "_modules", {__name__})
     path = tmp_path / "feedback.db"
     space = atomtrig.AtomSpace.open(path)
     recorder = Recorder(answer, app_id="qa", space=space)

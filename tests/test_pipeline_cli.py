@@ -4,6 +4,8 @@ add-ids, and finding pipelines by module path or registry."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,12 @@ import pytest
 import yaml
 
 from atomtrig.pipeline import PipelineNotFoundError, RunLogError, find_log, list_logs, load_pipeline, write_log
-from atomtrig.pipeline.cli import main
+from atomtrig.cli import main as atomtrig_main
+
+
+def main(argv: list[str]) -> int:
+    """``atomtrig pipeline ...`` in this process."""
+    return atomtrig_main(["pipeline", *argv])
 from atomtrig.pipeline.runlog import LOG_DIR_ENV, default_log_dir, log_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,7 +54,8 @@ def test_run_writes_a_log_and_prints_a_summary(tmp_path: Path, capsys: Any) -> N
 def test_rerun_reuses_cases_and_configuration_with_new_overrides(tmp_path: Path, capsys: Any) -> None:
     cli(capsys, "--logs", str(tmp_path), "run", ARITH, CASES, TEMPLATE, "infer.model.name=flaky", "-c", "1")
     first = find_log("latest", tmp_path)
-    status, out, err = cli(capsys, "--logs", str(tmp_path), "rerun", first["run_id"][:8], "infer.model.name=perfect")
+    status, out, err = cli(capsys, "--logs", str(tmp_path), "--allow-module", "examples", "rerun",
+                           first["run_id"][:8], "infer.model.name=perfect")
     assert (status, err) == (0, "")
     logs = list_logs(tmp_path)
     assert len(logs) == 2
@@ -185,6 +193,8 @@ def test_pipelines_are_found_by_module_path_and_registry(tmp_path: Path, monkeyp
     with pytest.raises(PipelineNotFoundError, match=r"did you mean diamond\?.*Registered pipelines: diamond"):
         load_pipeline("diamnd")
     status, out, _ = cli(capsys, "list")
+    assert status == 0 and "diamond" in out and "--allow-module examples.pipelines.dag" in out
+    status, out, _ = cli(capsys, "--allow-module", "examples", "list")
     assert status == 0 and "diamond" in out and "The A-F DAG from the GoTaglio documentation" in out
     status, out, _ = cli(capsys, "--logs", str(tmp_path / "logs"), "run", "diamond", str(EXAMPLES / "dag_cases.yaml"))
     assert status == 0
@@ -211,7 +221,8 @@ def test_import_puts_a_run_into_a_store_file(tmp_path: Path, capsys: Any) -> Non
     cli(capsys, "--logs", str(tmp_path), "run", ARITH, CASES, TEMPLATE, "infer.model.name=flaky", "-c", "1")
     run_id = find_log("latest", tmp_path)["run_id"]
     store = tmp_path / "runs.db"
-    status, out, err = cli(capsys, "--logs", str(tmp_path), "import", run_id[:6], "--into", str(store))
+    status, out, err = cli(capsys, "--logs", str(tmp_path), "--allow-module", "examples", "import",
+                           run_id[:6], "--into", str(store))
     assert (status, err) == (0, "") and "6 case results imported" in out
     space = atomtrig.AtomSpace.open(store)
     try:
@@ -237,3 +248,44 @@ def test_summary_counts_failures_and_stage_times() -> None:
         ("mul-1", "infer", "RuntimeError"), ("mul-2", "infer", "RuntimeError")]
     assert set(s["stage_seconds"]) == {"prepare", "infer", "extract", "assess"}
     assert all(v >= 0 for v in s["stage_seconds"].values())
+
+
+LOGGED_PIPELINE = """
+import os
+open(os.environ["ATOMTRIG_TEST_MARKER"], "a").write("imported\\n")
+from atomtrig.pipeline import Pipeline
+
+class Echo(Pipeline):
+    def stages(self):
+        async def echo(context):
+            return context["case"]["text"]
+        return {"echo": echo}
+"""
+
+
+def test_a_run_log_names_code_that_runs_only_if_allowed(tmp_path: Path) -> None:
+    """summarize/rerun read the pipeline class a log names: its module is imported only when
+    allowed; rerun refuses with the flag to use, summarize falls back to the default report."""
+    (tmp_path / "loggedpipe.py").write_text(LOGGED_PIPELINE)
+    (tmp_path / "cases.json").write_text(json.dumps([{"id": "a", "text": "hi"}]))
+    marker = tmp_path / "marker.txt"
+    env = {**os.environ, "ATOMTRIG_TEST_MARKER": str(marker),
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), str(tmp_path)])}
+
+    def atomtrig_cmd(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "atomtrig", "pipeline", "--logs", str(tmp_path / "logs"), *argv],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+    made = atomtrig_cmd("run", "loggedpipe:Echo", "cases.json", "--no-progress")
+    assert made.returncode == 0, made.stderr
+    marker.unlink()
+    summary = atomtrig_cmd("summarize", "latest")
+    assert summary.returncode == 0 and "a" in summary.stdout
+    assert "--allow-module loggedpipe" in summary.stderr
+    rerun = atomtrig_cmd("rerun", "latest")
+    assert rerun.returncode == 2
+    assert "module 'loggedpipe' is not allowed" in rerun.stderr and "--allow-module loggedpipe" in rerun.stderr
+    assert not marker.exists(), "a module named by a run log was imported without being allowed"
+    allowed = atomtrig_cmd("--allow-module", "loggedpipe", "rerun", "latest", "--no-progress")
+    assert allowed.returncode == 0, allowed.stderr
+    assert marker.exists()

@@ -7,10 +7,10 @@ single-process, so the server opens the store for each round of work and closes 
 waiting while another process has it open; ``--once`` does one round and exits.
 ``leaderboard`` prints the mean score per app and feedback; ``records`` the results per record.
 
-``add_parser(subparsers)`` hangs the command under a top-level parser; ``main(argv)`` runs it on
-its own (``python -m atomtrig.feedback ...``).
+``python -m atomtrig.feedback ...`` runs the same command.
 
->>> args = build_parser().parse_args(["serve", "--store", "kb.db", "--once"])
+>>> from atomtrig.cli import build_parser
+>>> args = build_parser().parse_args(["feedback", "serve", "--store", "kb.db", "--once"])
 >>> args.feedback_command, args.store, args.once, args.poll
 ('serve', 'kb.db', True, 1.0)
 """
@@ -32,10 +32,13 @@ from rich.table import Table
 
 from atomtrig.core.errors import AtomtrigError
 
-__all__ = ["add_parser", "build_parser", "main", "run"]
+__all__ = ["NAME", "HELP", "configure", "run"]
+
+NAME = "feedback"
+HELP = "deferred feedback server (serve), leaderboard and per-record feedback results"
 
 
-def _add_commands(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="feedback_command", metavar="COMMAND", required=True)
     serve = sub.add_parser("serve", help="evaluate deferred feedbacks queued in a store")
     serve.add_argument("--store", default=argparse.SUPPRESS, help="the store's path")
@@ -54,29 +57,11 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     recs.add_argument("--limit", type=int, default=50, help="the most recent N records (50)")
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``feedback`` to a top-level parser's subparsers; the handler is in ``func``."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "feedback", help="deferred feedback server and feedback results"
-    )
-    _add_commands(parser)
-    parser.set_defaults(func=run)
-    return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``atomtrig feedback`` on its own."""
-    parser = argparse.ArgumentParser(prog="atomtrig feedback", description=__doc__.split("\n\n")[0])
-    _add_commands(parser)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``atomtrig feedback ...``; returns the exit status (0, or 2 on an error)."""
-    return run(build_parser().parse_args(argv))
-
-
-def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """Carry out parsed ``feedback`` arguments."""
     if os.getcwd() not in sys.path and "" not in sys.path:
         sys.path.insert(0, os.getcwd())

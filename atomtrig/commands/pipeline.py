@@ -1,13 +1,13 @@
 """The ``atomtrig pipeline`` command: run, rerun, summarize, format, compare, history, list,
 add-ids, import.
 
-``add_parser(subparsers)`` hangs the command under a top-level parser (``atomtrig.cli`` does
-this); ``main(argv)`` runs it on its own (``python -m atomtrig.pipeline ...``). Pipelines are found
-by an importable module path (the current directory is importable, as with ``python -m``) or by
+``python -m atomtrig.pipeline ...`` runs the same command. Pipelines are found by an importable
+module path (the current directory is importable, as with ``python -m``) or by
 a name in the ``atomtrig.pipelines`` entry-point registry.
 
->>> parser = build_parser()
->>> args = parser.parse_args(["run", "pkg.mod:P", "cases.json", "infer.model.name=x", "-c", "4"])
+>>> from atomtrig.cli import build_parser
+>>> args = build_parser().parse_args(
+...     ["pipeline", "run", "pkg.mod:P", "cases.json", "infer.model.name=x", "-c", "4"])
 >>> args.pipeline, args.overrides, args.concurrency
 ('pkg.mod:P', ['infer.model.name=x'], 4)
 """
@@ -28,7 +28,8 @@ from rich.table import Table
 from atomtrig.core.errors import AtomtrigError
 from atomtrig.pipeline.cases import check_cases, fill_ids, load_cases, save_cases
 from atomtrig.pipeline.pipeline import Pipeline
-from atomtrig.pipeline.registry import load_pipeline, registered_pipelines
+from atomtrig.pipeline.registry import load_pipeline, load_stored_pipeline, registered_pipelines
+from atomtrig.query.errors import ProcedureNotAllowedError
 from atomtrig.pipeline.report import (
     case_text,
     compare_runs,
@@ -40,14 +41,17 @@ from atomtrig.pipeline.report import (
 from atomtrig.pipeline.runlog import default_log_dir, find_log, list_logs, write_log
 from atomtrig.pipeline.runner import arun_pipeline, command_line
 
-__all__ = ["add_parser", "build_parser", "main", "run"]
+__all__ = ["NAME", "HELP", "configure", "run"]
+
+NAME = "pipeline"
+HELP = "run pipelines over case suites; rerun, summarize, format and compare their runs"
 
 
 def _console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 
 
-def _add_commands(parser: argparse.ArgumentParser) -> None:
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--logs", metavar="DIR", default=None,
                         help="run log folder (default: $ATOMTRIG_PIPELINE_LOGS or ./logs)")
     sub = parser.add_subparsers(dest="pipeline_command", metavar="COMMAND", required=True)
@@ -92,30 +96,11 @@ def _add_commands(parser: argparse.ArgumentParser) -> None:
     add_ids.add_argument("cases", metavar="CASES")
 
 
-def add_parser(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``pipeline`` to a top-level parser's subparsers; the handler is in ``func``."""
-    parser: argparse.ArgumentParser = subparsers.add_parser(
-        "pipeline", help="run and inspect pipelines over case suites"
-    )
-    _add_commands(parser)
-    parser.set_defaults(func=run)
-    return parser
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``atomtrig pipeline`` on its own."""
-    parser = argparse.ArgumentParser(prog="atomtrig pipeline", description=__doc__.split("\n\n")[0])
-    _add_commands(parser)
-    return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``atomtrig pipeline ...``; returns the exit status (0, or 2 on an error)."""
-    args = build_parser().parse_args(argv)
-    return run(args, argv)
-
-
-def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+def run(args: argparse.Namespace) -> int:
     """Carry out parsed ``pipeline`` arguments."""
     console = _console()
     if os.getcwd() not in sys.path and "" not in sys.path:
@@ -126,7 +111,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
         "import": _import,
     }
     try:
-        handlers[args.pipeline_command](args, console, argv)
+        handlers[args.pipeline_command](args, console)
     except AtomtrigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -140,16 +125,10 @@ def _execute(
     overrides: list[str],
     concurrency: int,
     args: argparse.Namespace,
-    argv: Sequence[str] | None,
     replacement: Mapping[str, Any] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> None:
-    if argv is not None:
-        command = "atomtrig pipeline " + command_line(argv)
-    else:
-        program = os.path.basename(sys.argv[0])
-        program = "python -m atomtrig.pipeline" if program == "__main__.py" else program
-        command = program + " " + command_line(sys.argv[1:])
+    command = "atomtrig " + command_line(getattr(args, "command_line", None) or sys.argv[1:])
     progress = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=console, transient=True, disable=args.no_progress or not console.is_terminal,
@@ -168,66 +147,64 @@ def _execute(
     if extra:
         log.update(extra)
     path = write_log(log, args.logs)
-    console.print(summary_table(log, _passed_for(log)))
+    console.print(summary_table(log, _passed(_instance_for(log, pipeline))))
     console.print(f"run {log['run_id']}  log: {path}")
 
 
-def _run(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _run(args: argparse.Namespace, console: Console) -> None:
     pipeline = load_pipeline(args.pipeline)
     cases = load_cases(args.cases)
-    _execute(console, pipeline, cases, args.overrides, args.concurrency, args, argv)
+    _execute(console, pipeline, cases, args.overrides, args.concurrency, args)
 
 
 def _pipeline_class(log: Mapping[str, Any]) -> type[Pipeline]:
+    """The logged run's pipeline class: a log names code, so its module must be allowed."""
     info = log.get("pipeline") or {}
-    reference = info.get("reference")
-    if reference:
-        try:
-            return load_pipeline(reference)
-        except AtomtrigError:
-            if not info.get("name"):
-                raise
-    return load_pipeline(str(info.get("name")))
+    reference = info.get("reference") or info.get("name")
+    return load_stored_pipeline(str(reference), what=f"run {log.get('run_id')}'s pipeline {reference}")
 
 
-def _rerun(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _rerun(args: argparse.Namespace, console: Console) -> None:
     old = find_log(args.run_id, args.logs)
     pipeline = _pipeline_class(old)
     cases = [r["case"] for r in old.get("results", [])]
     concurrency = args.concurrency or int(old.get("concurrency") or 2)
-    _execute(console, pipeline, cases, args.overrides, concurrency, args, argv,
+    _execute(console, pipeline, cases, args.overrides, concurrency, args,
              replacement=(old.get("pipeline") or {}).get("config") or {},
              extra={"rerun_of": old["run_id"]})
 
 
-def _instance_for(log: Mapping[str, Any]) -> Pipeline | None:
-    """The logged pipeline, configured as it ran, for its reporting hooks; None when it cannot be
-    loaded (reports then use the defaults)."""
+def _instance_for(log: Mapping[str, Any], cls: type[Pipeline] | None = None) -> Pipeline | None:
+    """The logged pipeline (``cls``, else the class the log names, if its module is allowed),
+    configured as it ran, for its reporting hooks; None when it cannot be had (reports then use
+    the defaults, and say why when the allow-list is the reason)."""
     try:
-        cls = _pipeline_class(log)
+        cls = cls or _pipeline_class(log)
         return cls(replacement_config=(log.get("pipeline") or {}).get("config") or {}, allow_new_keys=True)
+    except ProcedureNotAllowedError as error:
+        print(f"note: using the default report; {error}", file=sys.stderr)
     except (AtomtrigError, ImportError, TypeError):
-        return None
+        pass
+    return None
 
 
-def _passed_for(log: Mapping[str, Any]) -> Any:
-    instance = _instance_for(log)
+def _passed(instance: Pipeline | None) -> Any:
     if instance is None:
         return lambda result: bool(result.get("succeeded"))
     return instance.passed
 
 
-def _summarize(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _summarize(args: argparse.Namespace, console: Console) -> None:
     log = find_log(args.run_id, args.logs)
     instance = _instance_for(log)
     custom = instance.summarize(log) if instance is not None else None
-    console.print(custom if custom is not None else summary_table(log, _passed_for(log)))
+    console.print(custom if custom is not None else summary_table(log, _passed(instance)))
 
 
-def _format(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _format(args: argparse.Namespace, console: Console) -> None:
     log = find_log(args.run_id, args.logs)
     instance = _instance_for(log)
-    passed = _passed_for(log)
+    passed = _passed(instance)
     results = [find_case(log, args.case)] if args.case else log.get("results", [])
     for result in results:
         text = instance.format_case(result) if instance is not None else None
@@ -235,13 +212,13 @@ def _format(args: argparse.Namespace, console: Console, argv: Sequence[str] | No
         console.print()
 
 
-def _compare(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _compare(args: argparse.Namespace, console: Console) -> None:
     log_a, log_b = find_log(args.run_a, args.logs), find_log(args.run_b, args.logs)
-    comparison = compare_runs(log_a, log_b, _passed_for(log_a), _passed_for(log_b))
-    console.print(compare_table(log_a, log_b, comparison))
+    passed_a, passed_b = _passed(_instance_for(log_a)), _passed(_instance_for(log_b))
+    console.print(compare_table(log_a, log_b, compare_runs(log_a, log_b, passed_a, passed_b)))
 
 
-def _history(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _history(args: argparse.Namespace, console: Console) -> None:
     logs = list_logs(args.logs)
     if not logs:
         console.print(f"no run logs in {args.logs or default_log_dir()}")
@@ -249,7 +226,7 @@ def _history(args: argparse.Namespace, console: Console, argv: Sequence[str] | N
     console.print(history_table(logs))
 
 
-def _list(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _list(args: argparse.Namespace, console: Console) -> None:
     registry = registered_pipelines()
     if not registry:
         console.print("no registered pipelines (a package declares them under the "
@@ -259,15 +236,17 @@ def _list(args: argparse.Namespace, console: Console, argv: Sequence[str] | None
     for column in ("name", "class", "description"):
         table.add_column(column)
     for name, entry in sorted(registry.items()):
-        try:
-            description = load_pipeline(name).description
+        try:  # a description is read by importing the pipeline's module: only if allowed
+            description = load_stored_pipeline(name, what=f"registered pipeline {name!r}").description
+        except ProcedureNotAllowedError:
+            description = f"(--allow-module {entry.module} to read its description)"
         except (AtomtrigError, ImportError) as error:
             description = f"(cannot load: {error})"
         table.add_row(name, entry.value, description)
     console.print(table)
 
 
-def _import(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _import(args: argparse.Namespace, console: Console) -> None:
     from atomtrig.pipeline.store import import_run_log
     from atomtrig.space import AtomSpace
 
@@ -275,7 +254,7 @@ def _import(args: argparse.Namespace, console: Console, argv: Sequence[str] | No
     space = AtomSpace.open(args.into)
     try:
         before = len(space)
-        import_run_log(space, log, _passed_for(log))
+        import_run_log(space, log, _passed(_instance_for(log)))
         added = len(space) - before
     finally:
         space.close()
@@ -283,7 +262,7 @@ def _import(args: argparse.Namespace, console: Console, argv: Sequence[str] | No
                   f"{args.into} ({added} atoms added)")
 
 
-def _add_ids(args: argparse.Namespace, console: Console, argv: Sequence[str] | None) -> None:
+def _add_ids(args: argparse.Namespace, console: Console) -> None:
     cases = load_cases(args.cases, require_ids=False)
     before = sum(1 for c in cases if isinstance(c, dict) and "id" in c)
     fill_ids(cases)

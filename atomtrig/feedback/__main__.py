@@ -2,7 +2,7 @@
 
 import sys
 
-from atomtrig.feedback.cli import main
+from atomtrig.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["feedback", *sys.argv[1:]]))

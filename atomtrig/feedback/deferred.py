@@ -3,7 +3,8 @@
 Feedbacks registered in ``DEFERRED`` mode queue each new record in the store (see
 :mod:`atomtrig.feedback.store`) with a result of status ``none``. A :class:`DeferredEvaluator`
 takes the queue from the store, imports each feedback's implementation by name from its stored
-definition, marks the result ``running``, evaluates and writes the result. A result stuck
+definition — only from modules allowed with :func:`atomtrig.allow_module` (``--allow-module``):
+a store never decides on its own what code runs — marks the result ``running``, evaluates and writes the result. A result stuck
 ``running`` for ``running_timeout`` seconds (60; its worker died) is evaluated again, and so is
 a ``failed`` one after ``failed_retry`` seconds (300). Done and skipped results leave the queue.
 The clock is a parameter, so tests drive it by hand.
@@ -19,10 +20,12 @@ The clock is a parameter, so tests drive it by hand.
 >>> atom = add_record(space, Record(app_id="nums", main_output=[1, 2]))
 >>> read_result(space, atom, "fmean").status.value
 'none'
+>>> atomtrig.allow_module("statistics")  # the server may run the stored statistics.fmean
 >>> DeferredEvaluator(space).run_once()
 1
 >>> read_result(space, atom, "fmean").result
 1.5
+>>> atomtrig.query.allowlist.disallow_module("statistics")
 """
 
 from __future__ import annotations

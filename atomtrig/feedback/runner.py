@@ -135,7 +135,7 @@ class FeedbackRunner:
         self._space = weakref.ref(space)
         self.clock = clock
         self._registrations: dict[str, dict[str, tuple[Feedback, FeedbackMode]]] = {}
-        self._stored: dict[tuple[str, str], Feedback | None] = {}
+        self._stored: dict[tuple[str, str], Feedback] = {}
         self._lock = threading.Lock()
         self.errors: list[str] = []
         """Problems met while writing results from a trigger (e.g. a record removed meanwhile)."""
@@ -201,11 +201,11 @@ class FeedbackRunner:
         if registration is not None:
             feedback, mode = registration
         else:
-            feedback, mode = self._from_store(app_id, name)
+            feedback, mode, problem = self._from_store(app_id, name)
             if feedback is None and mode is not FeedbackMode.DEFERRED:
                 self._write_failure(record, name, app_id, (
-                    f"feedback {name!r} of app {app_id!r} was registered in another process with an "
-                    "implementation that cannot be imported; register it again in this one"
+                    f"feedback {name!r} of app {app_id!r} was registered in another process and "
+                    f"cannot run in this one: {problem}"
                 ))
                 return
         if mode is FeedbackMode.DEFERRED:
@@ -222,22 +222,26 @@ class FeedbackRunner:
         elif mode is not FeedbackMode.NONE and feedback is not None:
             self._evaluate_and_write(feedback, record)
 
-    def _from_store(self, app_id: str, name: str) -> tuple[Feedback | None, FeedbackMode]:
+    def _from_store(self, app_id: str, name: str) -> tuple[Feedback | None, FeedbackMode, str]:
+        """The stored definition of feedback ``name``, rebuilt (None with the reason when its
+        code cannot be imported or is not allowed: asked again next time, as the allow-list may
+        change), and its mode."""
         data = definitions(self.space, app_id).get(name)
         if data is None:
-            return None, FeedbackMode.NONE
+            return None, FeedbackMode.NONE, "it is not registered"
         mode = FeedbackMode(data.get("mode", FeedbackMode.WITH_APP_THREAD))
         key = (app_id, name)
         with self._lock:
-            if key in self._stored:
-                return self._stored[key], mode
+            cached = self._stored.get(key)
+        if cached is not None:
+            return cached, mode, ""
         try:
-            feedback: Feedback | None = feedback_from_definition(data)
-        except Exception:
-            feedback = None
+            feedback = feedback_from_definition(data)
+        except Exception as error:
+            return None, mode, str(error)
         with self._lock:
             self._stored[key] = feedback
-        return feedback, mode
+        return feedback, mode, ""
 
     def _write_failure(self, record: Atom, name: str, app_id: str, message: str) -> None:
         result = FeedbackResult(

@@ -232,18 +232,30 @@ def definitions(space: AtomSpace, app_id: str) -> dict[str, dict[str, Any]]:
 
 
 def feedback_from_definition(data: dict[str, Any]) -> Feedback:
-    """Rebuild a stored feedback (its implementation is imported by name)."""
+    """Rebuild a stored feedback. Its implementation and aggregator are imported by name, and
+    only from modules allowed with :func:`atomtrig.allow_module` (``--allow-module``): a store
+    never decides on its own what code runs (:class:`~atomtrig.query.errors.ProcedureNotAllowedError`
+    otherwise)."""
     from atomtrig.feedback.feedback import Feedback
-    from atomtrig.feedback.importable import load_callable
+    from atomtrig.query.allowlist import import_allowed
+
+    name = data.get("name")
+
+    def load(key: str, role: str) -> Any:
+        found = import_allowed(data[key], what=f"the stored feedback {name!r} ({role} {data[key]})")
+        if not callable(found):
+            raise FeedbackError(f"the stored feedback {name!r}: {data[key]} is not a callable")
+        return found
 
     if not data.get("imp"):
         raise FeedbackError(
             f"feedback {data.get('name')!r} was registered with an implementation that cannot be "
-            "imported, so it can only run in the process that registered it"
+            "imported, so it can only run in the process that registered it: register it again "
+            "in this one"
         )
     return Feedback(
-        load_callable(data["imp"]),
-        agg=load_callable(data["agg"]) if data.get("agg") else None,
+        load("imp", "implementation"),
+        agg=load("agg", "aggregator") if data.get("agg") else None,
         name=data["name"],
         if_exists=data.get("if_exists"),
         if_missing=data.get("if_missing", "error"),

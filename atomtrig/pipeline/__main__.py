@@ -2,7 +2,7 @@
 
 import sys
 
-from atomtrig.pipeline.cli import main
+from atomtrig.cli import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(["pipeline", *sys.argv[1:]]))

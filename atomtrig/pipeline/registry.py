@@ -24,7 +24,7 @@ from importlib.metadata import EntryPoint, entry_points
 from atomtrig.pipeline.errors import PipelineNotFoundError
 from atomtrig.pipeline.pipeline import Pipeline
 
-__all__ = ["ENTRY_POINT_GROUP", "load_pipeline", "registered_pipelines"]
+__all__ = ["ENTRY_POINT_GROUP", "load_pipeline", "load_stored_pipeline", "registered_pipelines"]
 
 ENTRY_POINT_GROUP = "atomtrig.pipelines"
 
@@ -89,3 +89,36 @@ def load_pipeline(ref: str) -> type[Pipeline]:
             f"name one as {ref}:ClassName"
         )
     return found[0]
+
+
+def reference_module(ref: str) -> str:
+    """The module whose code loading ``ref`` would run: the part before ``:``, a registered
+    name's entry-point module, or the module path itself.
+
+    >>> reference_module("mypackage.pipelines:Arithmetic")
+    'mypackage.pipelines'
+    """
+    if ":" in ref:
+        return ref.partition(":")[0]
+    entry = registered_pipelines().get(ref)
+    return entry.module if entry is not None else ref
+
+
+def load_stored_pipeline(ref: str, what: str) -> type[Pipeline]:
+    """The pipeline class a stored reference (a run log's, a store's) names, loaded only if its
+    module is allowed (:func:`atomtrig.allow_module`, ``--allow-module``): a log from elsewhere
+    never decides on its own what code runs. ``what`` names the reference's source for errors.
+
+    >>> load_stored_pipeline("os:system", what="run 1234's pipeline")
+    Traceback (most recent call last):
+    ...
+    atomtrig.query.errors.ProcedureNotAllowedError: run 1234's pipeline: module 'os' is not allowed to run. Allow it with atomtrig.allow_module('os') (or --allow-module os on the command line)
+    """
+    from atomtrig.query.allowlist import is_module_allowed, refusal
+
+    if not isinstance(ref, str) or not ref:
+        raise PipelineNotFoundError(f"{what}: a pipeline reference must be a non-empty string, not {ref!r}")
+    module = reference_module(ref)
+    if not is_module_allowed(module):
+        raise refusal(module, what)
+    return load_pipeline(ref)
