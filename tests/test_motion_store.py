@@ -152,6 +152,30 @@ def test_sql_over_relations_by_name(store):
         c.sql("SELEKT nothing")
 
 
+@pytest.mark.parametrize("statement", [
+    "ATTACH DATABASE '{path}' AS other",
+    "VACUUM INTO '{path}'",
+    "CREATE TABLE t AS SELECT * FROM Query",
+    "INSERT INTO Query (id) VALUES (99)",
+    "DELETE FROM Query",
+    "PRAGMA writable_schema = ON",
+    "SELECT * FROM Query; DROP TABLE Query",
+    "WITH x AS (SELECT 1) INSERT INTO Query (id) SELECT 1 FROM x",
+])
+def test_sql_is_read_only(store, tmp_path, statement):
+    store.cursor.set(relation="Query", key_values={"prompt": "p"})
+    path = tmp_path / "written.db"
+    with pytest.raises(motion.MotionQueryError):
+        store.cursor.sql(statement.format(path=path))
+    assert not path.exists()  # nothing written anywhere
+    assert store.cursor.sql("SELECT count(*) AS n FROM Query")["n"].tolist() == [1]
+
+
+def test_sql_that_is_not_a_query_is_a_motion_error(store):
+    with pytest.raises(motion.MotionQueryError, match="read-only query|not a query"):
+        store.cursor.sql("CREATE TABLE Query2 (id)")
+
+
 def test_sql_without_pandas_is_a_clear_error(store, monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(motion.MotionQueryError, match=r"pip install 'atomtrig\[motion\]'"):

@@ -2,7 +2,10 @@
 
 The relations a query names are copied into an in-memory SQLite database (one table per
 relation: ``id``, one column per key, and ``derived_id`` — the identifier of the record a
-duplicate was made from, else NULL) and the query runs there with SQLite's SQL. Cells: ints
+duplicate was made from, else NULL) and the query runs there with SQLite's SQL, read-only: one
+``SELECT`` (or ``WITH ... SELECT``) statement that may read those tables and call functions, and
+nothing else — no writes, ``ATTACH``, ``VACUUM INTO`` or ``PRAGMA`` (an SQLite authorizer and
+``query_only`` enforce it). Anything else, and any SQL error, raises :class:`MotionQueryError`. Cells: ints
 (beyond 64 bits: decimal text), floats and strings as they are, bools as 0/1, Enum members by name, dates in ISO 8601, lists,
 dicts and numpy arrays as JSON text. pandas is an optional dependency
 (``pip install 'atomtrig[motion]'``); without it ``sql`` raises a clear error.
@@ -51,12 +54,42 @@ def run_sql(store: Store, query: str) -> Any:
         for rel in store.relations.values():
             if re.search(r"(?<![\w$])" + re.escape(rel.name) + r"(?![\w$])", query, re.IGNORECASE):
                 _materialise(conn, store, rel)
+        _read_only(conn)
         try:
-            return pandas.read_sql_query(query, conn)
+            frame = pandas.read_sql_query(query, conn)
         except (sqlite3.Error, pandas.errors.DatabaseError) as exc:
-            raise MotionQueryError(f"cursor.sql: {exc}") from None
+            raise MotionQueryError(f"cursor.sql: {_reason(exc)}") from None
+        except (TypeError, ValueError) as exc:  # e.g. a statement that returns no rows at all
+            raise MotionQueryError(f"cursor.sql: {query.strip()[:60]!r} is not a query ({exc})") from None
+        return frame
     finally:
         conn.close()
+
+
+# What a read-only query may do (sqlite3's authorizer action codes): read tables, select, call
+# functions, and recurse in a WITH RECURSIVE. Everything else is denied.
+_ALLOWED_ACTIONS = frozenset(
+    code for code in (getattr(sqlite3, name, None) for name in (
+        "SQLITE_SELECT", "SQLITE_READ", "SQLITE_FUNCTION", "SQLITE_RECURSIVE"))
+    if code is not None
+)
+
+
+def _authorize(action: int, *_: object) -> int:
+    return sqlite3.SQLITE_OK if action in _ALLOWED_ACTIONS else sqlite3.SQLITE_DENY
+
+
+def _read_only(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_authorizer(_authorize)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc)
+    if "not authorized" in text:
+        return ("only a read-only query (SELECT, or WITH ... SELECT) over the relations is "
+                f"allowed ({text})")
+    return text
 
 
 def _materialise(conn: sqlite3.Connection, store: Store, rel: Relation) -> None:
