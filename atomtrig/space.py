@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from atomtrig.core.atomspace import AtomSpace as CoreAtomSpace
 
 if TYPE_CHECKING:
+    from atomtrig.atomese.limits import Limits
     from atomtrig.storage.base import StorageBackend
     from atomtrig.core.atom import Atom, Link
     from atomtrig.triggers.engine import TriggerEngine
@@ -85,19 +86,20 @@ class AtomSpace(CoreAtomSpace):
         return evaluate(self, atom, bindings)
 
     # -- Atomese (atomtrig.atomese) ------------------------------------------------------------
-    def eval_atomese(self, text: str, filename: str = "<string>") -> Any:
+    def eval_atomese(self, text: str, filename: str = "<string>", *, limits: Limits | None = None) -> Any:
         """Run Atomese (Scheme) ``text`` on this space; the value of its last expression.
-        Definitions persist between calls; see :mod:`atomtrig.atomese`."""
+        Definitions persist between calls; ``limits`` bound this run (see
+        :mod:`atomtrig.atomese.limits`); see :mod:`atomtrig.atomese`."""
         from atomtrig.atomese import eval_atomese
 
-        return eval_atomese(self, text, filename)
+        return eval_atomese(self, text, filename, limits=limits)
 
-    def load_atomese(self, path: str | os.PathLike[str]) -> Any:
+    def load_atomese(self, path: str | os.PathLike[str], *, limits: Limits | None = None) -> Any:
         """Run the Atomese script at ``path`` on this space (``load`` inside it resolves
         against its folder); the value of its last expression."""
         from atomtrig.atomese import load_atomese
 
-        return load_atomese(self, path)
+        return load_atomese(self, path, limits=limits)
 
     # -- persistence (atomtrig.storage) ----------------------------------------------------------
     @classmethod

@@ -36,6 +36,7 @@ from atomtrig.atomese.errors import (
 )
 from atomtrig.atomese.evaluator import Interpreter
 from atomtrig.atomese.grammar import grammar_path
+from atomtrig.atomese.limits import EvaluationLimitError, Limits
 from atomtrig.atomese.loader import load_atoms
 from atomtrig.atomese.reader import read
 from atomtrig.atomese.scheme_schemas import install as _install_scheme_schemas
@@ -48,7 +49,9 @@ __all__ = [
     "AtomeseLoadError",
     "AtomeseRuntimeError",
     "AtomeseSyntaxError",
+    "EvaluationLimitError",
     "Interpreter",
+    "Limits",
     "Location",
     "SchemeError",
     "Symbol",
@@ -77,11 +80,31 @@ def interpreter_for(space: Any) -> Interpreter:
     return interp
 
 
-def eval_atomese(space: Any, text: str, filename: str = "<string>") -> Any:
-    """Run ``text`` on ``space``; the value of its last expression."""
-    return interpreter_for(space).eval_text(text, filename)
+def eval_atomese(
+    space: Any, text: str, filename: str = "<string>", *, limits: Limits | None = None
+) -> Any:
+    """Run ``text`` on ``space``; the value of its last expression. ``limits`` bound this run
+    (default: the interpreter's, see :mod:`atomtrig.atomese.limits`)."""
+    interp = interpreter_for(space)
+    if limits is None:
+        return interp.eval_text(text, filename)
+    saved, interp.limits = interp.limits, limits
+    try:
+        return interp.eval_text(text, filename)
+    finally:
+        interp.limits = saved
 
 
-def load_atomese(space: Any, path: str | os.PathLike[str]) -> Any:
-    """Run the script at ``path`` on ``space``; the value of its last expression."""
-    return interpreter_for(space).run_file(path)
+def load_atomese(
+    space: Any, path: str | os.PathLike[str], *, limits: Limits | None = None
+) -> Any:
+    """Run the script at ``path`` on ``space``; the value of its last expression. ``limits`` as
+    for :func:`eval_atomese`."""
+    interp = interpreter_for(space)
+    if limits is None:
+        return interp.run_file(path)
+    saved, interp.limits = interp.limits, limits
+    try:
+        return interp.run_file(path)
+    finally:
+        interp.limits = saved

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from atomtrig.atomese.data import Fraction, Symbol, to_write
+from atomtrig.atomese.data import Fraction, Symbol, abbreviate, to_write
 from atomtrig.atomese.errors import AtomeseError
 from atomtrig.core.atom import Atom
 from atomtrig.core.errors import UnknownTypeError
@@ -73,8 +73,13 @@ def type_of(name: str | Symbol | AtomType) -> AtomType:
 
 def _number(value: Any, what: str, form: str) -> float:
     if isinstance(value, (int, float, Fraction)) and not isinstance(value, bool):
-        return float(value)
-    raise AtomFormError(f"{form}: {what} must be a number, not {to_write(value)}")
+        try:
+            return float(value)
+        except OverflowError:
+            raise AtomFormError(
+                f"{form}: {what} {abbreviate(value, 40)} is too large for a floating-point number"
+            ) from None
+    raise AtomFormError(f"{form}: {what} must be a number, not {abbreviate(value, 80)}")
 
 
 def make_truth_value(kind: str, args: Sequence[Any]) -> TruthValue:

@@ -268,6 +268,60 @@ def to_write(value: Any) -> str:
     return _format(value, True)
 
 
+def abbreviate(value: Any, limit: int = 120, depth: int = 32) -> str:
+    """``value`` as ``write`` prints it, cut short for messages: about ``limit`` characters at
+    most, lists nested deeper than ``depth`` shown as ``(...)``. Unlike :func:`to_write` it never
+    walks more of a huge or deeply nested value than it shows.
+
+    >>> abbreviate([[[[1]]]], depth=2)
+    '((...))'
+    >>> len(abbreviate(list(range(10**6)), limit=20)) < 30
+    True
+    """
+    parts: list[str] = []
+    left = limit
+
+    def emit(item: Any, level: int) -> None:
+        nonlocal left
+        if left <= 0:
+            return
+        if isinstance(item, (list, Pair)) and not (isinstance(item, list) and not item):
+            if level >= depth:
+                parts.append("(...)")
+                left -= 5
+                return
+            parts.append("(")
+            left -= 1
+            first = True
+            tail: Any = None
+            items: Any = item
+            if isinstance(item, Pair):
+                items = []
+                while isinstance(item, Pair) and len(items) < limit:
+                    items.append(item.car)
+                    item = item.cdr
+                tail = None if isinstance(item, list) and not item else item
+            for element in items:
+                if left <= 0:
+                    break
+                if not first:
+                    parts.append(" ")
+                    left -= 1
+                first = False
+                emit(element, level + 1)
+            if tail is not None and left > 0:
+                parts.append(" . ")
+                emit(tail, level + 1)
+            parts.append(")")
+            return
+        text = _format(item, True)
+        parts.append(text[: max(left, 0) + 1])
+        left -= len(text)
+
+    emit(value, 0)
+    return "".join(parts)
+
+
 def _format(value: Any, write: bool) -> str:
     if isinstance(value, Atom):
         # Guile prints an atom followed by a newline.

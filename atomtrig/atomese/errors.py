@@ -77,7 +77,8 @@ class AtomeseSyntaxError(AtomeseError):
     def __str__(self) -> str:
         text = f"{self.location}: {self.kind}: {self.message}"
         if self.line_text:
-            text += f"\n  {self.line_text}\n  {' ' * (self.location.column - 1)}^"
+            shown, caret = _window(self.line_text, self.location.column - 1)
+            text += f"\n  {shown}\n  {' ' * caret}^"
         if self.expected:
             expected = set(self.expected)
             words = []
@@ -87,6 +88,18 @@ class AtomeseSyntaxError(AtomeseError):
             words = sorted({TERMINAL_WORDS.get(e, e) for e in expected}) + words
             text += "\nexpected " + ("one of: " if len(words) > 1 else "") + ", ".join(words)
         return text
+
+
+def _window(line: str, column: int, width: int = 100) -> tuple[str, int]:
+    """The part of a long line around ``column`` (0-based) that an error shows, and the
+    caret's column in it."""
+    if len(line) <= width:
+        return line, column
+    start = max(0, min(column - width // 2, len(line) - width))
+    shown = line[start : start + width]
+    prefix = "..." if start else ""
+    suffix = "..." if start + width < len(line) else ""
+    return prefix + shown + suffix, column - start + len(prefix)
 
 
 class AtomeseRuntimeError(AtomeseError):

@@ -39,9 +39,12 @@ from atomtrig.atomese.builder import (
     make_truth_value,
     make_value,
 )
-from atomtrig.atomese.data import UNSPECIFIED, SList, Symbol, make_pair, sym, to_write
+from atomtrig.atomese.data import UNSPECIFIED, SList, Symbol, abbreviate, make_pair, sym, to_write
 from atomtrig.atomese.errors import AtomeseError, AtomeseRuntimeError, AtomeseSyntaxError, SchemeError
-from atomtrig.atomese.reader import read
+from atomtrig.atomese.limits import Limits, StepMeter
+from atomtrig.atomese.limits import activate as activate_limits
+from atomtrig.atomese.limits import deactivate as deactivate_limits
+from atomtrig.atomese.reader import read, read_source
 from atomtrig.core.errors import AtomtrigError
 from atomtrig.core.types import AtomType, types
 
@@ -51,6 +54,9 @@ __all__ = ["Environment", "Interpreter", "Procedure", "TypeConstructor"]
 _MIN_RECURSION_LIMIT = 10000
 if sys.getrecursionlimit() < _MIN_RECURSION_LIMIT:
     sys.setrecursionlimit(_MIN_RECURSION_LIMIT)
+
+
+_UNBOUNDED = Limits()
 
 
 class Environment:
@@ -133,7 +139,7 @@ DEFINE_MODULE = _S("define-module")
 
 
 def _short(form: Any, limit: int = 120) -> str:
-    text = " ".join(to_write(form).split())
+    text = " ".join(abbreviate(form, limit + 1).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -144,11 +150,17 @@ class Interpreter:
     process's standard output at the time of printing).
     """
 
-    def __init__(self, space: Any, out: TextIO | None = None) -> None:
+    def __init__(self, space: Any, out: TextIO | None = None, limits: Limits | None = None) -> None:
         from atomtrig.atomese.procedures import install
 
         self.space = space
         self._out = out
+        self.limits = limits or Limits()
+        """The bounds of evaluation (:mod:`atomtrig.atomese.limits`); set it to change them."""
+        # Evaluations outside eval_text (a procedure called back by a trigger) count steps on
+        # an unbounded meter; eval_text starts a meter with the limits for each text it runs.
+        self._meter = StepMeter(_UNBOUNDED)
+        self._steps_left = self._meter.first_chunk()
         self.global_env = Environment({})
         self.current_file: Path | None = None
         self._special: dict[Symbol, Callable[[SList, Environment], Any]] = {
@@ -180,20 +192,31 @@ class Interpreter:
         """Read all of ``text`` (a syntax error anywhere stops before anything runs), then
         evaluate its forms in order; returns the value of the last one."""
         value: Any = UNSPECIFIED
-        forms = read(text, filename)
         running = _running_stack()
-        running.append(self)
+        outermost = self not in running  # a (load ...) inside a script shares its meter
+        token = activate_limits(self.limits)
+        saved = self._meter, self._steps_left
         try:
-            for form in forms:
-                value = self.eval(form, self.global_env)
+            forms = read(text, filename)
+            if outermost:
+                self._meter = StepMeter(self.limits)
+                self._steps_left = self._meter.first_chunk()
+            running.append(self)
+            try:
+                for form in forms:
+                    value = self.eval(form, self.global_env)
+            finally:
+                running.pop()
         finally:
-            running.pop()
+            if outermost:
+                self._meter, self._steps_left = saved
+            deactivate_limits(token)
         return value
 
     def run_file(self, path: str | os.PathLike[str]) -> Any:
         """Run a script file; ``load`` inside it resolves names against its folder."""
         path = Path(path)
-        text = path.read_text(encoding="utf-8")
+        text = read_source(path)
         previous = self.current_file
         self.current_file = path.resolve()
         from atomtrig.triggers.schema_files import using_folder
@@ -262,6 +285,9 @@ class Interpreter:
             if cls is not SList or not x:
                 return x
             try:
+                self._steps_left -= 1
+                if self._steps_left <= 0:
+                    self._steps_left = self._meter.next_chunk()
                 head = x[0]
                 if head.__class__ is Symbol:
                     if head is IF:

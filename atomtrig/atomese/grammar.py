@@ -27,7 +27,9 @@ from lark.lexer import Lexer
 from lark.parsers.lalr_analysis import Shift
 
 from atomtrig.atomese.data import Source
+from atomtrig.atomese.limits import current as current_limits
 from atomtrig.atomese.errors import AtomeseSyntaxError, TERMINAL_WORDS
+from atomtrig.core.errors import AtomtrigError
 
 __all__ = ["FastToken", "LALRDriver", "RegexLexer", "grammar_path", "grammar_text", "parse_with"]
 
@@ -134,6 +136,33 @@ class RegexLexer(Lexer):
             yield token(kind, text[start:pos], start, src)  # type: ignore[arg-type]
 
 
+def _parser_position(error: BaseException) -> int:
+    """Where the parser was when ``error`` was raised: the start of the token it had read,
+    found in the parsing frame of the traceback (the hot loop keeps no position of its own)."""
+    tb = error.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code is LALRDriver._parse.__code__:
+            start = frame.f_locals.get("start")
+            return start if isinstance(start, int) else 0
+        tb = tb.tb_next
+    return 0
+
+
+def _located(src: Source, pos: int, message: str) -> AtomeseSyntaxError:
+    loc = src.location(pos)
+    return AtomeseSyntaxError(message, loc, src.line_text(loc.line))
+
+
+def _too_deep(src: Source, token: Any, max_nesting: int) -> AtomeseSyntaxError:
+    loc = src.location(token.start_pos or 0)
+    return AtomeseSyntaxError(
+        f"nesting too deep: more than {max_nesting} levels of parentheses and quotes (the "
+        "nesting limit; raise it with --max-nesting or Limits(max_nesting=...))",
+        loc, src.line_text(loc.line),
+    )
+
+
 def _lex_error(src: Source, pos: int) -> AtomeseSyntaxError:
     loc = src.location(pos)
     rest = src.text[pos:]
@@ -238,9 +267,33 @@ class LALRDriver:
     def parse(
         self, text: str, src: Source, values: dict[str, Callable[[str, int], Any]] | None = None
     ) -> Any:
+        """Run the parser over ``text`` (see :meth:`_parse`). Whatever a callback raises that is
+        not already an atomtrig error (a bug in a converter, a number Python cannot take)
+        becomes an :class:`AtomeseSyntaxError` located where the parser was, so reading text
+        never raises anything but atomtrig's errors."""
+        try:
+            return self._parse(text, src, values)
+        except (AtomtrigError, UnexpectedToken):
+            raise
+        except RecursionError as error:
+            where = _parser_position(error)
+            raise _located(src, where, "the text is nested too deeply to read") from None
+        except Exception as error:
+            where = _parser_position(error)
+            raise _located(src, where, f"{type(error).__name__}: {error}") from error
+
+    def _parse(
+        self, text: str, src: Source, values: dict[str, Callable[[str, int], Any]] | None
+    ) -> Any:
         """Run the parser over ``text``. ``values`` maps terminal names to ``f(text, start)``:
         a token of such a terminal that a self loop consumes is handed to the loop's callback as
-        ``f(token_text, start_pos)`` instead of as a token (no token object is made)."""
+        ``f(token_text, start_pos)`` instead of as a token (no token object is made). Text
+        nested deeper than the current limits' ``max_nesting`` is refused: what is read is
+        later walked recursively, and Python's stack is finite."""
+        max_nesting = current_limits().max_nesting
+        # Each level of nesting takes one or two parser states (a list that already holds
+        # items before the nested one takes two).
+        max_states = 2 * max_nesting + 2
         states = self.states
         values = values or {}
         # state -> {terminal: (loop callback, converter or None)}
@@ -288,6 +341,8 @@ class LALRDriver:
                 if action is Shift:
                     state_stack.append(arg)
                     value_stack.append(token)
+                    if len(state_stack) > max_states:
+                        raise _too_deep(src, token, max_nesting)
                     state = arg
                     reduce = defaults.get(state)
                     # A default reduction does not depend on the next token: do it now, so that

@@ -307,8 +307,9 @@ def read_indented(space: AtomSpace, text: str, filename: str = "<indented>",
 def load_indented(space: AtomSpace, path: str | os.PathLike[str]) -> IndentedResult:
     """Read a ``.atomese`` file of the indented notation into ``space``. Grounded ``.py`` file
     schemas named in it resolve against the file's folder."""
+    from atomtrig.atomese.reader import read_source
     from atomtrig.triggers.schema_files import using_folder
 
     path = Path(path)
     with using_folder(path.resolve().parent):
-        return read_indented(space, path.read_text(encoding="utf-8"), str(path))
+        return read_indented(space, read_source(path), str(path))

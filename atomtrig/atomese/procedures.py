@@ -30,6 +30,7 @@ from atomtrig.atomese.data import (
     to_write,
 )
 from atomtrig.atomese.errors import AtomeseRuntimeError, SchemeError
+from atomtrig.atomese.limits import check_int_bits, check_length
 from atomtrig.core.atom import Atom
 
 if TYPE_CHECKING:
@@ -108,7 +109,10 @@ def _add(*xs: Any) -> Any:
 def _mul(*xs: Any) -> Any:
     total: Any = 1
     for x in xs:
-        total = total * _num(x, "*")
+        _num(x, "*")
+        if isinstance(x, int) and isinstance(total, int):
+            check_int_bits(total.bit_length() + x.bit_length(), "*")
+        total = total * x
     return _exact(total)
 
 
@@ -198,8 +202,15 @@ def _expt(a: Any, b: Any) -> Any:
     _num(a, "expt")
     _num(b, "expt")
     if isinstance(b, int) and not isinstance(a, float):
-        return _exact(Fraction(a) ** b)
-    return float(a) ** float(b)
+        base = Fraction(a)
+        size = max(base.numerator.bit_length(), base.denominator.bit_length())
+        if size > 1:  # 0, 1 and -1 stay small whatever the exponent
+            check_int_bits(abs(b) * (size - 1), "expt")
+        return _exact(base ** b)
+    try:
+        return float(a) ** float(b)
+    except OverflowError:
+        raise AtomeseRuntimeError(f"expt: the result is too large for a floating-point number") from None
 
 
 def _exact_to_inexact(x: Any) -> float:
@@ -256,10 +267,18 @@ def _cons(a: Any, b: Any) -> Any:
 
 
 def _append(*lists: Any) -> list[Any]:
+    checked = [_list(lst, "append") for lst in lists]
+    check_length(sum(map(len, checked)), "append")
     out: list[Any] = []
-    for lst in lists:
-        out.extend(_list(lst, "append"))
+    for lst in checked:
+        out.extend(lst)
     return out
+
+
+def _string_append(*xs: Any) -> str:
+    parts = [_string(x, "string-append") for x in xs]
+    check_length(sum(map(len, parts)), "string-append")
+    return "".join(parts)
 
 
 def _list_ref(lst: Any, k: Any) -> Any:
@@ -293,6 +312,11 @@ def _member_with(test: Any, name: str) -> Any:
 
 
 def _iota(n: Any, start: Any = 0, step: Any = 1) -> list[Any]:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise AtomeseRuntimeError(f"iota: the count must be a whole number >= 0, not {to_write(n)}")
+    _num(start, "iota")
+    _num(step, "iota")
+    check_length(n, "iota")
     return [_exact(start + i * step) for i in range(n)]
 
 
@@ -547,7 +571,7 @@ def install(interp: Interpreter) -> None:
         "string?": lambda x: isinstance(x, str) and not isinstance(x, Char),
         "symbol?": lambda x: isinstance(x, Symbol),
         "char?": lambda x: isinstance(x, Char),
-        "string-append": lambda *xs: "".join(_string(x, "string-append") for x in xs),
+        "string-append": _string_append,
         "string-length": lambda s: len(_string(s, "string-length")),
         "substring": _substring, "string-ref": lambda s, k: Char(_string(s, "string-ref")[k]),
         "string=?": lambda *xs: all(_string(a, "string=?") == b for a, b in zip(xs, xs[1:])),

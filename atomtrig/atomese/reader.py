@@ -16,12 +16,14 @@ Location(filename='<string>', line=2, column=1)
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from lark import Transformer
 
 from atomtrig.atomese.data import SList, Source, decode_string, parse_bare, parse_char, sym
-from atomtrig.atomese.errors import AtomeseSyntaxError
+from atomtrig.atomese.errors import AtomeseSyntaxError, Location
 from atomtrig.atomese.grammar import FastToken, parse_with
 from atomtrig.atomese.loader import FLAT_ARG, FLAT_HEAD, NODE_PARTS, TV_PARTS
 
@@ -103,6 +105,40 @@ class DatumReader(Transformer):  # type: ignore[type-arg]
 
     def start(self, children: Items) -> Items:
         return [self._datum(c) for c in children[0]] if children else []
+
+
+def read_source(path: str | os.PathLike[str]) -> str:
+    """The text of an Atomese file; see :func:`decode_source`.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "latin1.scm")
+    >>> _ = open(path, "wb").write(b'(Concept "caf\\xe9")')
+    >>> read_source(path)
+    Traceback (most recent call last):
+    ...
+    atomtrig.atomese.errors.AtomeseSyntaxError: ...latin1.scm:1:14: syntax error: the file is not UTF-8 text: byte 0xe9 at offset 13 cannot be decoded
+      (Concept "caf
+                   ^
+    """
+    return decode_source(Path(path).read_bytes(), str(path))
+
+
+def decode_source(data: bytes, filename: str = "<bytes>") -> str:
+    """``data`` decoded as UTF-8. Bytes that are not UTF-8 raise
+    :class:`~atomtrig.atomese.errors.AtomeseSyntaxError` at the first bad byte (line, column and
+    byte offset), never a ``UnicodeDecodeError``."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start].decode("utf-8", errors="replace")
+        line = before.count("\n") + 1
+        line_start = before.rfind("\n") + 1
+        location = Location(filename, line, len(before) - line_start + 1)
+        bad = data[error.start : error.start + 1].hex()
+        raise AtomeseSyntaxError(
+            f"the file is not UTF-8 text: byte 0x{bad} at offset {error.start} cannot be decoded",
+            location, before[line_start:],
+        ) from None
 
 
 def read(text: str, filename: str = "<string>") -> Items:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from contextlib import contextmanager
 from collections.abc import Iterator
@@ -10,6 +11,40 @@ from typing import Any, TextIO
 
 from atomtrig.atomese.errors import AtomeseError
 from atomtrig.core.errors import AtomtrigError
+
+
+def _positive(kind: type) -> Any:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, not {text!r}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"expected a number > 0, not {text!r}")
+        return value
+
+    return parse
+
+
+def add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--max-steps``, ``--timeout`` and ``--max-nesting`` (see :mod:`atomtrig.atomese.limits`)."""
+    group = parser.add_argument_group("evaluation limits")
+    group.add_argument("--max-steps", type=_positive(int), metavar="N",
+                       help="stop a script after N evaluation steps (default: no limit)")
+    group.add_argument("--timeout", type=_positive(float), metavar="SECONDS",
+                       help="stop a script after SECONDS (default: no limit)")
+    group.add_argument("--max-nesting", type=_positive(int), metavar="N",
+                       help="refuse text nested deeper than N levels (default: 1000)")
+
+
+def apply_limits(space: Any, args: argparse.Namespace) -> None:
+    """Give ``space``'s interpreter the limits the command line set."""
+    from atomtrig.atomese import interpreter_for
+
+    interp = interpreter_for(space)
+    interp.limits = interp.limits.but(
+        max_steps=args.max_steps, timeout=args.timeout, max_nesting=args.max_nesting
+    )
 
 
 def report(error: BaseException, stream: TextIO | None = None) -> None:

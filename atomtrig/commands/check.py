@@ -16,13 +16,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from atomtrig.atomese.errors import AtomeseError
-    from atomtrig.atomese.reader import read
+    from atomtrig.atomese.reader import read, read_source
     from atomtrig.commands._shared import report
 
     status = 0
     for name in args.files:
         try:
-            forms = read(Path(name).read_text(encoding="utf-8"), name)
+            forms = read(read_source(name), name)
         except (AtomeseError, OSError) as err:
             report(err)
             status = 1

@@ -27,6 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from atomtrig.atomese.dump import dump_atomese
     from atomtrig.atomese.errors import AtomeseError
     from atomtrig.atomese.loader import load_atoms
+    from atomtrig.atomese.reader import read_source
     from atomtrig.cli import finish_space, make_space
     from atomtrig.commands._shared import report, run_scripts
     from atomtrig.core.errors import AtomtrigError
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.files:
             try:
-                load_atoms(space, Path(name).read_text(encoding="utf-8"), name)
+                load_atoms(space, read_source(name), name)
             except (AtomeseError, AtomtrigError, OSError) as err:
                 report(err)
                 return 1

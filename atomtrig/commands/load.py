@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from atomtrig.atomese.dump import dump_atomese
     from atomtrig.atomese.errors import AtomeseError
     from atomtrig.atomese.loader import load_atoms
+    from atomtrig.atomese.reader import read_source
     from atomtrig.cli import finish_space, make_space
     from atomtrig.commands._shared import report
     from atomtrig.core.errors import AtomtrigError
@@ -40,8 +41,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         for name in args.files:
             try:
-                text = Path(name).read_text(encoding="utf-8")
-            except OSError as err:
+                text = read_source(name)
+            except (AtomeseError, OSError) as err:
                 report(err)
                 status = 1
                 break

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import argparse
 
+from atomtrig.commands._shared import add_limit_arguments
+
 NAME = "run"
 HELP = "run Atomese scripts"
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="+", metavar="FILE", help="Atomese (.scm) scripts")
+    add_limit_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from atomtrig.cli import finish_space, make_space
-    from atomtrig.commands._shared import run_scripts
+    from atomtrig.commands._shared import apply_limits, run_scripts
 
     space = make_space(args)
+    apply_limits(space, args)
     try:
         status = run_scripts(space, args.files)
     finally:

@@ -69,19 +69,19 @@ def canonical_number_name(name: object) -> str:
     """
     from atomtrig.core.truthvalue import format_number
 
-    if isinstance(name, bool):
+    if isinstance(name, bool) or not isinstance(name, (int, float, str)):
+        raise InvalidAtomError(f"a NumberNode's name must be a number, not {type(name).__name__} {name!r}")
+    try:
+        numbers = [float(part) for part in (name.split() if isinstance(name, str) else [name])]
+    except ValueError:
+        numbers = []
+    except OverflowError:  # an int past the float range
+        raise InvalidAtomError(
+            f"a NumberNode's number (an integer of {int(name).bit_length()} bits) is too large "
+            "for a floating-point number"
+        ) from None
+    if not numbers:
         raise InvalidAtomError(f"a NumberNode's name must be a number, not {name!r}")
-    if isinstance(name, (int, float)):
-        numbers: list[float] = [float(name)]
-    elif isinstance(name, str):
-        try:
-            numbers = [float(part) for part in name.split()]
-        except ValueError:
-            numbers = []
-        if not numbers:
-            raise InvalidAtomError(f"a NumberNode's name must be a number, not {name!r}")
-    else:
-        raise InvalidAtomError(f"a NumberNode's name must be a number, not {type(name).__name__}")
     return " ".join(format_number(x) for x in numbers)
 
 

@@ -105,7 +105,7 @@ class Trigger:
         self.serial = serial
         self.source: Atom | None = None
         self.source_type: AtomType | None = None
-        self.target: Atom = link.out[-1]
+        self.target: Atom = link.out[-1] if link.out else link  # set for real by parse_trigger
         self.variable: Atom | None = None
         self.threshold = 0.0
         self.key: Atom | None = None
