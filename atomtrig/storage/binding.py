@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.atom import Atom, Node
+from atomtrig.core.errors import AtomNotInSpaceError
 from atomtrig.core.truthvalue import DEFAULT_TV, TruthValue
 from atomtrig.core.types import AtomType, types
 from atomtrig.storage.base import Batch, StorageBackend
@@ -51,6 +52,23 @@ log = logging.getLogger("atomtrig.storage")
 
 # Operation tags in a thread's pending list.
 _ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _STATE_NOW, _AFTER = range(8)
+_ATOM_OPS = (_ADD, _TV, _VALUE, _REMOVE)
+
+
+def _touched(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The atom changes of a rolled-back log, as entries that make the next commit write what
+    memory now holds for each atom they touched (a rolled-back removal's old row goes, the
+    atom brought back in its place gets a row of its own). A clear becomes the removals of the
+    atoms it cleared; state, journal and after-commit entries are dropped with the log."""
+    kept: list[tuple[Any, ...]] = []
+    for op in entries:
+        tag = op[0]
+        if tag in _ATOM_OPS:
+            kept.append(op)
+        elif tag == _CLEAR and op[1] is not None:
+            kept.extend((_REMOVE, atom, None, None) for atom, _, _ in op[1])
+    return kept
+
 
 @dataclass
 class _Transaction:
@@ -84,6 +102,8 @@ class StoreBinding:
         self._closed = False
         self._open_transactions = 0
         self._fresh: list[Atom] = []  # atoms given an id by the batch being built
+        self.users = 0
+        """Transactions using this binding now (an undo-only binding is detached at 0)."""
 
     # -- attaching and loading ---------------------------------------------------------------
     @classmethod
@@ -247,7 +267,11 @@ class StoreBinding:
             removed_ids: list[tuple[Atom, int]] = []
             self._fresh = []
             try:
-                batch = self._build(ops, removed_ids)
+                # Built under the space's lock: what the batch says of each atom (alive, its
+                # atoms' ids, its truth value and values) is one consistent moment of memory,
+                # not a mix of before and after another thread's removal.
+                with self.space._lock:
+                    batch = self._build(ops, removed_ids)
                 if batch:
                     batch.next_id = self._next_id
                     backend.apply(batch)
@@ -393,22 +417,27 @@ class StoreBinding:
         try:
             yield
         except BaseException:
+            self._discarded(local.ops[mark:])
             if outermost:
                 self._end_transaction(local)
                 entries, local.ops = local.ops, []
-                self._discarded(entries)
                 self._undo(tx, entries, 0, local)
-                if local.ops:
-                    if self.backend is not None:
-                        self._flush(local)  # restorations that others' commits made necessary
-                    else:
-                        local.ops.clear()
+                local.ops.extend(_touched(entries))
+                if self.backend is not None:
+                    self._flush(local)
+                else:
+                    local.ops.clear()
             else:
                 entries = local.ops[mark:]
                 del local.ops[mark:]
+                # Restorations made inside this block by inner rollbacks are not undone again
+                # (their net effect is nil); they are among the atoms touched, kept below.
+                inner = [r for r in tx.replays if r[0] >= mark]
                 tx.replays = [r for r in tx.replays if r[0] < mark]
-                self._discarded(entries)
-                self._undo(tx, entries, mark, local)
+                self._undo(tx, entries, mark, local, inner)
+                start = len(local.ops)
+                local.ops.extend(_touched(entries))
+                tx.replays.append((start, len(local.ops)))
             raise
         if outermost:
             self._end_transaction(local)
@@ -421,6 +450,7 @@ class StoreBinding:
                     entries, local.ops = local.ops, []
                     self._discarded(entries)
                     self._undo(tx, entries, 0, local)
+                    local.ops.extend(_touched(entries))  # resolved by the next commit
                     raise
 
     def _end_transaction(self, local: _ThreadState) -> None:
@@ -433,13 +463,15 @@ class StoreBinding:
         return self._local.tx is not None
 
     def _undo(
-        self, tx: _Transaction, entries: list[tuple[Any, ...]], base: int, local: _ThreadState
+        self, tx: _Transaction, entries: list[tuple[Any, ...]], base: int, local: _ThreadState,
+        replays: list[tuple[int, int]] | None = None,
     ) -> None:
         """Undo ``entries`` (the log from position ``base`` on) in reverse, skipping the entries
-        that earlier savepoint rollbacks made (they restored, and are not to be undone)."""
+        that earlier savepoint rollbacks made (``replays``, default the transaction's: they
+        restored, and are not to be undone)."""
         space = self.space
         revived = tx.revived
-        skip = [(a - base, b - base) for a, b in tx.replays if b > base]
+        skip = [(a - base, b - base) for a, b in (tx.replays if replays is None else replays) if b > base]
 
         def live(atom: Atom) -> Atom:
             while atom in revived:
@@ -506,26 +538,33 @@ class StoreBinding:
         self, entry: tuple[Any, ...], live: Callable[[Atom], Atom], revived: dict[Atom, Atom],
         deferred: dict[Atom, list[tuple[Atom, object]]], holders: dict[Atom, list[Atom]],
     ) -> None:
+        """Bring back an atom whose removal is being rolled back: a new atom object, with the
+        removed one's truth value and values. (Its store row is the removed atom's business:
+        resolved, like every atom the transaction touched, when the log is committed.) A link
+        one of whose atoms another thread removed meanwhile stays removed."""
         _, dead, tv, values = entry
         space = self.space
         tv_arg = None if tv is DEFAULT_TV else tv
-        if dead.is_node():
-            again: Atom = space.add_node(dead.type, dead.name, tv_arg)
-        else:
-            made = space.add_link(dead.type, [live(c) for c in dead.out], tv_arg)
-            if made is None:
-                return
-            again = made
+        try:
+            if dead.is_node():
+                again: Atom | None = space.add_node(dead.type, dead.name, tv_arg)
+            else:
+                out = [live(c) for c in dead.out]
+                again = None
+                if all(c._space is space for c in out):
+                    again = space.add_link(dead.type, out, tv_arg)
+        except AtomNotInSpaceError:  # another thread removed one of the link's atoms meanwhile
+            again = None
+        if again is None:
+            return
         revived[dead] = again
+        local_ops = self._local.ops
         with space._lock:
             for holder in holders.pop(dead, ()):
                 held = holder._values
                 if held and dead in held:
                     held.setdefault(again, held.pop(dead))
-        with self._write_lock:
-            old_id = self._ids.pop(dead, None)
-            if old_id is not None and again not in self._ids:
-                self._ids[again] = old_id
+                    local_ops.append((_VALUE, holder, again, None))  # now under the new key
         for key, value in (values or {}).items():
             key = live(key)
             if key._space is space:

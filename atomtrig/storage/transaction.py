@@ -26,6 +26,7 @@ True
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -36,21 +37,27 @@ if TYPE_CHECKING:
     from atomtrig.core.atomspace import AtomSpace
 
 
+_attach_lock = threading.Lock()
+
+
 @contextmanager
 def transaction(space: AtomSpace) -> Iterator[None]:
     """Group changes to ``space``; see the module docstring."""
-    binding = space._store
-    temporary = False
-    if binding is None:
-        # A plain in-memory space: attach an undo-only binding for the block's duration.
-        binding = StoreBinding(space, None)
-        space.attach_store(binding)
-        temporary = True
-    elif not isinstance(binding, StoreBinding):
-        raise TypeError(f"the store hook of this space ({binding!r}) has no transactions")
+    with _attach_lock:
+        binding = space._store
+        if binding is None:
+            # A plain in-memory space: an undo-only binding, attached while any thread has a
+            # transaction open (transactions are per thread; they share it).
+            binding = StoreBinding(space, None)
+            space.attach_store(binding)
+        elif not isinstance(binding, StoreBinding):
+            raise TypeError(f"the store hook of this space ({binding!r}) has no transactions")
+        binding.users += 1
     try:
         with binding.transaction():
             yield
     finally:
-        if temporary and not binding.in_transaction():
-            space.detach_store()
+        with _attach_lock:
+            binding.users -= 1
+            if binding.backend is None and binding.users == 0 and space._store is binding:
+                space.detach_store()
