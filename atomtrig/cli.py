@@ -124,13 +124,14 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
         setattr(args, dest, before + value if isinstance(before, list) else value)
 
 
-def make_space(args: argparse.Namespace) -> Any:
-    """The AtomSpace a command works on: the first ``open_space(args)`` hook of a command module
-    that returns one (e.g. ``--store`` of the storage layer), else a new in-memory space."""
+def make_space(args: argparse.Namespace, readonly: bool = False) -> Any:
+    """The AtomSpace a command works on: the first ``open_space(args, readonly)`` hook of a
+    command module that returns one (``--store``), else a new in-memory space. ``readonly``:
+    the command only looks (nothing is written, delivered, scheduled or imported)."""
     for module in command_modules():
         hook = getattr(module, "open_space", None)
         if hook is not None:
-            space = hook(args)
+            space = hook(args, readonly)
             if space is not None:
                 space._cli_opened = True
                 return space
@@ -141,9 +142,9 @@ def make_space(args: argparse.Namespace) -> Any:
 
 def finish_space(space: Any) -> None:
     """Let queued asynchronous trigger work finish; close a space a hook opened."""
-    wait = getattr(space, "wait_for_triggers", None)
-    if wait is not None:
-        wait()
+    store = space.store
+    if store is None or not getattr(store, "readonly", False):
+        space.wait_for_triggers()
     if getattr(space, "_cli_opened", False):
         space.close()
 

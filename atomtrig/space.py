@@ -104,19 +104,33 @@ class AtomSpace(CoreAtomSpace):
     # -- persistence (atomtrig.storage) ----------------------------------------------------------
     @classmethod
     def open(
-        cls, store: str | os.PathLike[str] | StorageBackend, *, synchronous: str = "NORMAL",
-        journal_mode: str = "WAL", wait: float = 0.0,
+        cls, location: str | os.PathLike[str] | StorageBackend, *, readonly: bool = False,
+        create: bool = True, workers: int = 2, schedules: bool = False, lease: float = 30.0,
+        **settings: Any,
     ) -> AtomSpace:
-        """Open (or create) a persistent AtomSpace: a file path (an SQLite store) or a
-        :class:`~atomtrig.storage.base.StorageBackend`. ``synchronous`` is SQLite's durability
-        level (``"NORMAL"``: survives a process crash; ``"FULL"``: also a power cut). A store
-        is used by one process at a time: ``wait`` is how many seconds to wait for another
-        process to close it before ``StoreInUseError``; see :mod:`atomtrig.storage.open`."""
+        """Open a persistent AtomSpace: a path (the embedded SQLite store, created if missing),
+        ``sqlite:///path``, ``postgresql://user@host:port/db`` or a
+        :class:`~atomtrig.storage.base.StorageBackend`. Any number of processes may open one
+        store at once; each sees the others' commits within a second (:meth:`sync`: at once).
+        ``readonly=True`` looks only (nothing is written, run or imported); ``create=False``
+        refuses a location with no store; ``workers`` is how many threads run queued
+        asynchronous trigger firings here (0: leave them to other processes' workers);
+        ``schedules=True`` runs the store's schedules in this process; ``lease`` is how long
+        (seconds) a claim on queued firings lasts unrenewed. SQLite settings:
+        ``synchronous`` (``"NORMAL"``, or ``"FULL"`` to survive a power cut), ``busy_timeout``.
+        See :mod:`atomtrig.storage.open`."""
         from atomtrig.storage.open import open_space
 
-        return open_space(
-            cls, store, synchronous=synchronous, journal_mode=journal_mode, wait=wait
-        )
+        return open_space(cls, location, readonly=readonly, create=create, workers=workers,
+                          schedules=schedules, lease=lease, **settings)
+
+    def sync(self) -> None:
+        """Apply, now, what other processes committed to this space's shared store (it happens
+        within a second by itself); nothing for a space without one."""
+        store = self._store
+        sync = getattr(store, "sync", None)
+        if sync is not None:
+            sync()
 
     def close(self) -> None:
         """Finish queued trigger work, commit, and release the store of an opened space."""

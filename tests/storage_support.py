@@ -5,27 +5,39 @@ child processes too)."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
 import atomtrig
 from atomtrig.storage.memory import MemoryBackend
 
-BACKENDS = ["memory", "sqlite"]
+from conftest import BACKENDS, empty_postgres  # noqa: E402,F401  (the backends under test)
 
 
 class Store:
-    """One store under test: ``open()`` a space on it, ``reopen(space)`` closes and opens again."""
+    """One store under test: ``open()`` a space on it, ``reopen(space)`` closes and opens again.
+    ``kind`` is ``memory``, ``sqlite`` or ``postgresql``; ``location`` the path or URL."""
 
-    def __init__(self, kind: str, tmp_path: Path) -> None:
+    def __init__(self, kind: str, tmp_path: Path, location: str | None = None) -> None:
         self.kind = kind
         self.path = tmp_path / "kb.db"
+        self.location: str = location or str(self.path)
         self.backend = MemoryBackend() if kind == "memory" else None
+
+    @classmethod
+    def fresh(cls, kind: str, folder: Path, request: Any) -> Store:
+        """An empty store of ``kind`` (for tests that make several in one test function)."""
+        location = None
+        if kind == "postgresql":
+            location = request.getfixturevalue("postgres_database")
+            empty_postgres(location)
+        return cls(kind, folder, location)
 
     def open(self, **settings: Any) -> atomtrig.AtomSpace:
         if self.backend is not None:
-            return atomtrig.AtomSpace.open(self.backend)
-        return atomtrig.AtomSpace.open(self.path, **settings)
+            return atomtrig.AtomSpace.open(self.backend, **settings)
+        return atomtrig.AtomSpace.open(self.location, **settings)
 
     def reopen(self, space: atomtrig.AtomSpace) -> atomtrig.AtomSpace:
         space.close()

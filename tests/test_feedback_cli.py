@@ -69,7 +69,7 @@ def test_serve_once_leaderboard_and_records_in_process(tmp_path: Path, capsys: p
 
 def test_missing_store_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["leaderboard", "--store", str(tmp_path / "nope.db")]) == 2
-    assert "no store" in capsys.readouterr().err
+    assert "no such store" in capsys.readouterr().err
     assert not (tmp_path / "nope.db").exists()
 
 

@@ -3,13 +3,17 @@ failures, misfire policies after downtime, pick-up of other processes' changes, 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import schedule_procs
 
 import atomtrig
-from atomtrig.commands.schedule import list_rows, opener
+from atomtrig.commands.schedule import list_rows
 from atomtrig.triggers.scheduler import ManualWallClock, ScheduleRunner
 from atomtrig.triggers.scheduler import records
+from atomtrig.core.printer import to_oneline
+from atomtrig.triggers.scheduler.spec import schedule_id
 
 atomtrig.allow_module("schedule_procs")
 NOTE = '(ExecutionOutputLink (GroundedSchemaNode "py:schedule_procs.note_due"))'
@@ -30,7 +34,7 @@ def store(tmp_path):
 
 def edit(path, text=None, fn=None):
     """What another process does: open the store, change it, close it."""
-    space = opener(path)()
+    space = atomtrig.AtomSpace.open(path)
     try:
         if text:
             space.eval_atomese(text)
@@ -41,15 +45,21 @@ def edit(path, text=None, fn=None):
 
 
 def read(path):
-    space = opener(path)()
+    """Each schedule's saved state (by schedule id) and its recorded runs."""
+    space = atomtrig.AtomSpace.open(path, readonly=True)
     try:
-        return records.load(space._store, records.STATE), records.history(space._store)
+        state = {}
+        for row in space.store.backend.schedule_rows():
+            if row[4]:
+                st = json.loads(row[4])
+                state[schedule_id(st["link"])] = st
+        return state, records.history(space.store)
     finally:
         space.close()
 
 
 def make(path, clock, runner_id="A", **kw):
-    return ScheduleRunner(opener(path), clock=clock, runner_id=runner_id, **kw)
+    return ScheduleRunner.open(path, clock=clock, runner_id=runner_id, **kw)
 
 
 def every(ms, body=NOTE, extra=""):
@@ -118,7 +128,6 @@ def test_condition_is_checked_first_and_a_false_one_is_recorded_skipped(store):
     clock.advance(1)
     runner.step()
     assert schedule_procs.CALLS == []
-    runner.release()
     edit(store, fn=lambda s: s.set_tv(s.get_node("Concept", "go"), atomtrig.stv(0.9, 0.9)))
     clock.advance(1)
     runner.step()
@@ -179,7 +188,7 @@ def test_a_bad_schedule_value_is_reported_and_never_run(store):
     runner.step()
     runner.close()
     assert schedule_procs.CALLS == []
-    space = opener(store)()
+    space = atomtrig.AtomSpace.open(store, readonly=True)
     try:
         (row,) = list_rows(space)
     finally:
@@ -192,50 +201,39 @@ def test_a_schedule_added_by_another_process_starts_running(store):
     clock = ManualWallClock(T0)
     runner = make(store, clock)
     runner.step()
-    runner.release()
-    edit(store, every(500, extra='(ConceptNode "second")'))
-    runner.step()  # takes the file back, sees the commit, reloads
-    assert runner.reloads == 2 and len(runner.specs) == 2
+    edit(store, every(500, extra='(ConceptNode "second")'))  # while the runner has it open
+    runner.step()  # claims the new schedule: first due one period from now
     clock.advance(1.0)
     runner.step()
     runner.close()
     assert sorted(schedule_procs.CALLS) == [T0 + 0.5, T0 + 1.0, T0 + 1.0]
 
 
-def _claim_and_die(path, clock, due, lease=10.0):
-    """A runner that claims the run due at ``due`` and is killed before running it."""
-    from atomtrig.triggers.scheduler.misfire import Plan
-
+def _claim_and_die(path, clock, lease=10.0):
+    """A runner that sees the schedule, claims its first due run and is killed before running
+    it (its claim stays in the store); the schedule's id."""
     dead = make(path, clock, runner_id="dead", lease=lease)
-    dead.step()
-    dead.acquire()
-    sid = next(iter(dead.specs))
-    dead._claim([(dead.specs[sid], Plan(run=[(due, 1)]), 0, None, [])], clock.time())
-    dead.backend.release()  # its process is gone, and the file's lock with it
+    dead.step()  # seen: first due one period from now
+    clock.advance(1)
+    (claim,) = dead.backend.claim_schedules("dead", clock.time(), 10, lease)
+    link = dead.store.atom_of(claim.trigger)
+    sid = schedule_id(to_oneline(link))
+    dead.stop()
+    dead.space.close()
     return sid
 
 
-def test_removal_stops_the_schedule_and_cancels_its_claimed_runs(store):
+def test_removal_stops_the_schedule(store):
     edit(store, every(1000))
     clock = ManualWallClock(T0)
-    _claim_and_die(store, clock, T0 + 1)
-    space = opener(store)()
-    assert len(records.load(space._store, records.LEASES)) == 1
-    space.close()
+    _claim_and_die(store, clock)
     edit(store, fn=lambda s: s.remove(s.get_atoms_by_type("ScheduledExecutionLink")[0]))
-    events = []
-    runner = make(store, clock, runner_id="B", reporter=events.append)
+    runner = make(store, clock, runner_id="B")
     clock.advance(15)
     assert runner.step() is None
+    assert runner.backend.schedule_rows() == []
     runner.close()
     assert schedule_procs.CALLS == []
-    assert [e["due"] for e in events if e.get("outcome") == "cancelled"] == [T0 + 1]
-    space = opener(store)()
-    try:
-        assert records.load(space._store, records.LEASES) == {}
-        assert records.load(space._store, records.STATE) == {}
-    finally:
-        space.close()
 
 
 def test_removal_by_a_run_of_the_runner_itself_stops_it(store):
@@ -299,10 +297,10 @@ def test_lease_take_over(store):
 
     edit(store, fn=setup)
     clock = ManualWallClock(T0)
-    sid = _claim_and_die(store, clock, T0 + 1, lease=10)
+    sid = _claim_and_die(store, clock, lease=10)  # claimed at T0+1 until T0+11
     clock.advance(1)
     live = make(store, clock, runner_id="B", lease=10)
-    assert live.step() == T0 + 10  # waits for the lease to expire
+    assert live.step() == T0 + 11  # waits for the lease to expire
     assert schedule_procs.CALLS == []
     clock.advance(9.5)
     live.step()
@@ -322,7 +320,6 @@ def test_two_runners_taking_turns_run_each_due_time_once(store):
     for i in range(40):
         runner = a if i % 3 else b
         runner.step()
-        runner.release()
         clock.advance(0.1)
     a.close()
     b.close()
@@ -339,9 +336,9 @@ def test_stop_starts_no_new_run(store):
     runner.step()
     runner.stop()
     clock.advance(3)
-    runner.run_forever()  # returns at once, letting the store go
+    runner.run_forever()  # returns at once
     assert schedule_procs.CALLS == []
-    assert not runner.held
+    runner.close()
 
 
 def test_a_schedule_added_by_a_run_starts_without_a_reload(store):
@@ -365,7 +362,6 @@ def test_a_schedule_added_by_a_run_starts_without_a_reload(store):
         clock.advance(0.5)
         runner.step()
         runner.close()
-        assert runner.reloads == 1
         assert schedule_procs.CALLS == [T0 + 1.5]
     finally:
         unregister("schedule-test-add-one")

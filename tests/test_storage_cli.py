@@ -87,8 +87,8 @@ def test_the_store_command_describes_and_checks_a_store(tmp_path: Path) -> None:
     _make_store(tmp_path / "kb.db")
     result = atomtrig_cmd("store", "--store", str(tmp_path / "kb.db"), "--check")
     assert result.returncode == 0, result.stderr
-    assert "format version 1" in result.stdout and "integrity   ok" in result.stdout
-    assert "multi_process=False" in result.stdout
+    assert "format version 2" in result.stdout and "integrity   ok" in result.stdout
+    assert "multi_process=True" in result.stdout
     assert "InheritanceLink" in result.stdout
 
 

@@ -101,11 +101,14 @@ def _run(space: atomtrig.AtomSpace, steps: list) -> None:
 
 
 @pytest.mark.parametrize("kind", BACKENDS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(steps=program, more=program)
-def test_random_operations_reopen_to_the_same_space(kind: str, steps: list, more: list) -> None:
+def test_random_operations_reopen_to_the_same_space(
+    kind: str, request: pytest.FixtureRequest, steps: list, more: list
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        store = Store(kind, Path(folder))
+        store = Store.fresh(kind, Path(folder), request)
         space = store.open()
         _run(space, steps)
         expected = snapshot(space)

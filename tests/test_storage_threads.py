@@ -83,9 +83,10 @@ def _run_threads(space: atomtrig.AtomSpace, seed: int, threads: int, rounds: int
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), threads=st.integers(2, 4))
 def test_threads_rollbacks_and_removals_then_reopen_equals_memory(
-    kind: str, tmp_path_factory: pytest.TempPathFactory, seed: int, threads: int
+    kind: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest,
+    seed: int, threads: int,
 ) -> None:
-    store = Store(kind, tmp_path_factory.mktemp("threads"))
+    store = Store.fresh(kind, tmp_path_factory.mktemp("threads"), request)
     space = store.open()
     _run_threads(space, seed, threads, rounds=60)
     in_memory = snapshot(space)

@@ -4,7 +4,7 @@ plain in-memory space."""
 from __future__ import annotations
 
 import pytest
-from storage_support import BACKENDS, Store, snapshot
+from storage_support import BACKENDS, Store, empty_postgres, snapshot
 
 import atomtrig
 from atomtrig import FloatValue, stv
@@ -13,7 +13,14 @@ from atomtrig.storage import StorageError
 
 @pytest.fixture(params=BACKENDS + ["none"])
 def store(request: pytest.FixtureRequest, tmp_path) -> Store | None:
-    return None if request.param == "none" else Store(request.param, tmp_path)
+    """Each backend's store (the shared fixture's), and "none": a plain in-memory space."""
+    if request.param == "none":
+        return None
+    location = None
+    if request.param == "postgresql":
+        location = request.getfixturevalue("postgres_database")
+        empty_postgres(location)
+    return Store(request.param, tmp_path, location)
 
 
 def _open(store: Store | None) -> atomtrig.AtomSpace:
@@ -209,7 +216,7 @@ def test_each_api_call_is_one_commit_and_a_state_swap_is_one(monkeypatch) -> Non
 
     def counting(batch):
         batches.append(batch)
-        real_apply(batch)
+        return real_apply(batch)
 
     monkeypatch.setattr(backend, "apply", counting)
     lamp = space.add_node("Concept", "lamp")

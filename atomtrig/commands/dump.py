@@ -3,7 +3,8 @@
 truth values and values.
 
 With files, the dumps (plain atom files, read as by ``atomtrig load``) are loaded first; with
-``--run`` scripts are run first.
+``--run`` scripts are run first. Given only ``--store``, it just looks: the store is opened
+read-only (no firing is delivered, no schedule runs, no code the store names is imported).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from atomtrig.commands._shared import report, run_scripts
     from atomtrig.core.errors import AtomtrigError
 
-    space = make_space(args)
+    space = make_space(args, readonly=not (args.files or args.run))
     try:
         for name in args.files:
             try:

@@ -2,10 +2,10 @@
 
 ``serve --store PATH`` is the deferred feedback server: it evaluates the feedbacks queued in
 the store (importing their implementations by name; the current directory is importable),
-retrying results stuck running after 60 s and failed ones after 300 s. atomtrig stores are
-single-process, so the server opens the store for each round of work and closes it again,
-waiting while another process has it open; ``--once`` does one round and exits.
-``leaderboard`` prints the mean score per app and feedback; ``records`` the results per record.
+retrying results stuck running after 60 s and failed ones after 300 s. It keeps the store open
+beside the applications that record into it, picking up what they commit each round;
+``--once`` does one round and exits. ``leaderboard`` prints the mean score per app and
+feedback; ``records`` the results per record (both open the store read-only).
 
 ``python -m atomtrig.feedback ...`` runs the same command.
 
@@ -78,38 +78,25 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(path: str) -> Any:
-    import atomtrig
+def _open(location: str, readonly: bool = False) -> Any:
+    """The store at ``location`` (never created here: a typo is "no such store")."""
+    from atomtrig.space import AtomSpace
 
-    if not os.path.exists(path):
-        raise AtomtrigError(f"no store at {path}")
-    opener: Any = atomtrig.AtomSpace
-    return opener.open(path)
+    return AtomSpace.open(location, readonly=readonly, create=False)
 
 
 def _serve(args: argparse.Namespace, console: Console) -> None:
     from atomtrig.feedback.deferred import DeferredEvaluator
-    from atomtrig.storage.errors import StoreInUseError
 
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())
-    waiting_said = False
-    while not stop.is_set():
-        try:
-            space = _open(args.store)
-        except StoreInUseError:
-            if not waiting_said:
-                console.print(f"{args.store} is open in another process; waiting")
-                waiting_said = True
-            if args.once:
-                raise
-            stop.wait(args.poll)
-            continue
-        waiting_said = False
-        try:
-            server = DeferredEvaluator(space, running_timeout=args.running_timeout, failed_retry=args.failed_retry)
+    space = _open(args.store)
+    try:
+        server = DeferredEvaluator(space, running_timeout=args.running_timeout, failed_retry=args.failed_retry)
+        while not stop.is_set():
+            space.sync()  # what other processes recorded since the last round
             while not stop.is_set() and server.run_once():
                 stats = server.last_stats
                 console.print(
@@ -118,11 +105,11 @@ def _serve(args: argparse.Namespace, console: Console) -> None:
                 )
                 for error in stats.errors:
                     console.print(f"  {error}")
-        finally:
-            space.close()
-        if args.once:
-            return
-        stop.wait(args.poll)
+            if args.once:
+                return
+            stop.wait(args.poll)
+    finally:
+        space.close()
 
 
 def _score(value: float) -> str:
@@ -132,7 +119,7 @@ def _score(value: float) -> str:
 def _leaderboard(args: argparse.Namespace, console: Console) -> None:
     from atomtrig.feedback.store import leaderboard
 
-    space = _open(args.store)
+    space = _open(args.store, readonly=True)
     try:
         rows = leaderboard(space, args.app)
     finally:
@@ -148,7 +135,7 @@ def _leaderboard(args: argparse.Namespace, console: Console) -> None:
 def _records(args: argparse.Namespace, console: Console) -> None:
     from atomtrig.feedback.store import record_atoms, record_document, results
 
-    space = _open(args.store)
+    space = _open(args.store, readonly=True)
     try:
         atoms = record_atoms(space, args.app)[-args.limit :] if args.limit > 0 else []
         rows = []

@@ -29,35 +29,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keep-runs", type=int, default=20, metavar="N",
                         help="runs kept in the store per schedule (default 20)")
     parser.add_argument("--poll", type=float, default=1.0, metavar="S",
-                        help="longest sleep: how soon other processes' changes are seen (default 1)")
-    parser.add_argument("--hold", type=float, default=1.0, metavar="S",
-                        help="longest time the store is held at once (default 1)")
-    parser.add_argument("--gap", type=float, default=0.02, metavar="S",
-                        help="how long the store is let go after a hold (default 0.02)")
-    # --wait (how long to wait for a store another process holds) is every command's option.
+                        help="longest sleep: how soon schedules added elsewhere are seen (default 1)")
     parser.add_argument("--quiet", action="store_true",
                         help="no line per run in the log (start, stop and failures only)")
 
 
 
-def runner_space_class() -> Any:
+def open_store(location: str, *, readonly: bool = False, **settings: Any) -> Any:
+    """The store at ``location`` opened for a runner (or, ``readonly``, for ``--list``); a
+    location with no store is refused, never created."""
     from atomtrig.space import AtomSpace
-    from atomtrig.triggers.schedule import ManualClock
 
-    class RunnerSpace(AtomSpace):
-        def __init__(self) -> None:
-            super().__init__()
-            scheduler = self.triggers.scheduler
-            scheduler.enabled = False
-            scheduler.use_clock(ManualClock())  # never advanced: no scheduler thread either
-
-    return RunnerSpace
-
-
-def opener(path: str, synchronous: str = "NORMAL") -> Any:
-    """The ``open_space`` function a :class:`ScheduleRunner` uses for the store at ``path``."""
-    cls = runner_space_class()
-    return lambda: cls.open(path, synchronous=synchronous)
+    return AtomSpace.open(location, readonly=readonly, create=False, **settings)
 
 
 def _when(t: float | None, now: float) -> str:
@@ -75,14 +58,24 @@ def list_rows(space: Any) -> list[dict[str, Any]]:
     from atomtrig.triggers.scheduler import records, spec_for
     from atomtrig.triggers.scheduler.spec import schedule_id
 
-    state = records.load(space._store, records.STATE)
+    store = space.store
+    saved = {row[0]: row for row in store.backend.schedule_rows()}
+    legacy = records.load(store, records.STATE)
     rows = []
     for trigger in space.triggers.triggers():
         if trigger.kind != "scheduled":
             continue
         text = to_oneline(trigger.link)
         sid = schedule_id(text)
-        st = state.get(sid, {})
+        row = saved.get(store.atom_id(trigger.link))
+        st: dict[str, Any] = {}
+        if row is not None and row[4]:
+            try:
+                st = json.loads(row[4])
+            except ValueError:
+                st = {}
+        elif sid in legacy:
+            st = legacy[sid]
         try:
             spec = spec_for(trigger)
             if spec.cron is not None:
@@ -174,38 +167,27 @@ def run(args: argparse.Namespace) -> int:
     from atomtrig.storage.errors import StorageError
     from atomtrig.triggers.scheduler import ScheduleRunner
 
-    path = getattr(args, "store", None)
-    if not path:
-        print("error: atomtrig schedule needs --store PATH (the store whose schedules to run)",
+    location = getattr(args, "store", None)
+    if not location:
+        print("error: atomtrig schedule needs --store LOCATION (the store whose schedules to run)",
               file=sys.stderr)
         return 2
-    open_space = opener(path, getattr(args, "synchronous", "NORMAL"))
-    if args.list:
-        from atomtrig.storage.errors import StoreInUseError
-
-        deadline = time.monotonic() + args.wait
-        while True:
-            try:
-                space = open_space()
-                break
-            except StoreInUseError as error:
-                if time.monotonic() >= deadline:
-                    print(f"error: {error}", file=sys.stderr)
-                    return 2
-                time.sleep(0.01)
-            except StorageError as error:
-                print(f"error: {error}", file=sys.stderr)
-                return 2
-        try:
-            rows = list_rows(space)
-        finally:
-            space.close()
-        _print_list(rows, args.json)
-        return 0
+    settings = {"synchronous": getattr(args, "synchronous", "NORMAL")}
     status = _Status(args.quiet)
-    runner = ScheduleRunner(open_space, lease=args.lease, keep_runs=args.keep_runs,
-                            poll=args.poll, hold=args.hold, gap=args.gap, wait=args.wait,
-                            reporter=status)
+    try:
+        if args.list:
+            space = open_store(location, readonly=True, **settings)
+            try:
+                rows = list_rows(space)
+            finally:
+                space.close()
+            _print_list(rows, args.json)
+            return 0
+        runner = ScheduleRunner.open(location, settings=settings, lease=args.lease,
+                                     keep_runs=args.keep_runs, poll=args.poll, reporter=status)
+    except StorageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     signals = {"count": 0}
 
     def on_signal(signum: int, frame: Any) -> None:
@@ -215,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    status({"event": "start", "runner": runner.id, "store": str(path)})
+    status({"event": "start", "runner": runner.id, "store": str(location)})
     try:
         if status.tty:
             from rich.console import Console
@@ -232,5 +214,6 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        runner.close()
     status({"event": "stop", "runner": runner.id, "outcomes": dict(runner.outcomes)})
     return 0

@@ -4,13 +4,18 @@ Columns: the trigger link (shortened), its kind and mode, how often it fired and
 last error, when it last fired (local time) and the mean duration of its target. Scripts given
 on the command line run first (so ``atomtrig triggers rules.scm`` shows what they fired);
 ``--store`` (when the storage layer is installed) reads a persistent store; ``--json`` prints
-one JSON object per trigger instead of the table.
+one JSON object per trigger instead of the table. Without scripts or ``--retry`` it only looks
+(the store is opened read-only).
+
+``--failed`` lists the firings that failed every attempt and were parked, with their errors;
+``--retry ID`` (repeatable) or ``--retry all`` puts them back in the queue.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from typing import Any
 
@@ -21,6 +26,10 @@ HELP = "list the triggers of a store with their statistics (fired, failed, last 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="FILE", help="Atomese scripts to run first")
     parser.add_argument("--json", action="store_true", help="one JSON object per trigger")
+    parser.add_argument("--failed", action="store_true",
+                        help="list the firings that failed every attempt (parked), with errors")
+    parser.add_argument("--retry", action="append", default=[], metavar="ID|all",
+                        help="put a parked firing (or all of them) back in the queue")
     parser.add_argument("--width", type=int, default=48, metavar="N",
                         help="shorten trigger links and errors to N characters in the table (default 48)")
 
@@ -29,11 +38,62 @@ def rows(space: Any) -> list[dict[str, Any]]:
     """One dict per registered trigger: its statistics plus kind and mode."""
     result = []
     for trigger in space.triggers.triggers():
-        data = trigger.stats.snapshot().as_dict()
+        (snapshot,) = space.trigger_stats(trigger.link)
+        data = snapshot.as_dict()
         data["kind"] = trigger.kind
         data["mode"] = trigger.options.mode
         result.append(data)
     return result
+
+
+def failed_rows(space: Any) -> list[dict[str, Any]]:
+    """One dict per parked firing of ``space``'s store: id, trigger link, attempts, error."""
+    from atomtrig.core.printer import to_oneline
+
+    store = space.store
+    found = []
+    for row in store.backend.failed_firings():
+        link = store.atom_of(row.trigger)
+        found.append({"id": row.id, "trigger": to_oneline(link) if link is not None else
+                      f"(removed trigger {row.trigger})", "mode": row.mode,
+                      "attempts": row.attempts, "error": row.error})
+    return found
+
+
+def _failed(space: Any, args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    data = failed_rows(space)
+    if args.json:
+        for row in data:
+            print(json.dumps(row))
+        return 0
+    table = Table(title=f"{len(data)} failed firing(s) (atomtrig triggers --retry ID|all)")
+    for name in ("id", "trigger", "attempts", "error"):
+        table.add_column(name, overflow="fold")
+    for row in data:
+        table.add_row(str(row["id"]), _short(row["trigger"], args.width), str(row["attempts"]),
+                      row["error"] or "")
+    Console().print(table)
+    return 0
+
+
+def _retry(space: Any, wanted: list[str]) -> int:
+    ids: list[int] | None = []
+    for text in wanted:
+        if text == "all":
+            ids = None
+            break
+        try:
+            assert ids is not None
+            ids.append(int(text))
+        except ValueError:
+            print(f"error: --retry takes a firing id or 'all', not {text!r}", file=sys.stderr)
+            return 2
+    count = space.store.backend.retry_firings(ids)
+    print(f"{count} firing(s) queued again")
+    return 0
 
 
 def _short(text: str, width: int) -> str:
@@ -46,9 +106,16 @@ def run(args: argparse.Namespace) -> int:
 
     from atomtrig.cli import finish_space, make_space
 
-    space = make_space(args)
+    if (args.failed or args.retry) and not getattr(args, "store", None):
+        print("error: --failed and --retry need --store LOCATION", file=sys.stderr)
+        return 2
+    space = make_space(args, readonly=not (args.files or args.retry))
     status = 0
     try:
+        if args.retry:
+            return _retry(space, args.retry)
+        if args.failed:
+            return _failed(space, args)
         if args.files:
             from atomtrig.commands._shared import run_scripts
 

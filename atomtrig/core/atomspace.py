@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import threading
 from operator import attrgetter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from atomtrig.core.atom import SMALL_INCOMING, Atom, Link, Node
@@ -658,6 +658,21 @@ class AtomSpace:
             self._store = hook
             self._watching = True
 
+    @property
+    def store(self) -> StoreHook | None:
+        """The store attached with :meth:`attach_store` (an opened space's storage binding),
+        or None for a space that lives only in memory."""
+        return self._store
+
+    def when_committed(
+        self, on_commit: Callable[[], None], on_discard: Callable[[], None] | None = None
+    ) -> bool:
+        """Inside a transaction of this thread: call ``on_commit()`` once it commits (or
+        ``on_discard()`` if it rolls back) and return True. Outside one: return False and call
+        nothing (the caller goes ahead now)."""
+        hook = self._store
+        return hook is not None and hook.defer(on_commit, on_discard)
+
     def detach_store(self) -> None:
         """Stop sending changes to the attached store hook (if any)."""
         with self._lock:
@@ -707,6 +722,52 @@ class AtomSpace:
                     atom._tv = tv
                 append(atom)
         return loaded
+
+    def restore_tv(self, atom: Atom, tv: TruthValue) -> None:
+        """Set a truth value recorded elsewhere (by another process sharing the store): no change
+        event, no store call. For stores, like :meth:`load_atoms`."""
+        with self._lock:
+            if atom._space is self:
+                atom._tv = tv
+
+    def restore_value(self, atom: Atom, key: Atom, value: Any) -> None:
+        """Set (None: remove) a value recorded elsewhere; no event, no store call."""
+        with self._lock:
+            if atom._space is not self:
+                return
+            values = atom._values
+            if value is None:
+                if values:
+                    values.pop(key, None)
+            elif values is None:
+                atom._values = {key: value}
+            else:
+                values[key] = value
+
+    def restore_removal(self, atom: Atom) -> list[Atom]:
+        """Remove an atom (and the links above it) whose removal was recorded elsewhere; no
+        event, no store call. Returns what was removed (nothing if it was gone already)."""
+        with self._lock:
+            if atom._space is not self:
+                return []
+            doomed = _upward_closure(atom)
+            for victim in doomed:
+                self._unlink(victim)
+        return doomed
+
+    def restore_clear(self) -> list[Atom]:
+        """Remove every atom, as recorded elsewhere; no event, no store call. Returns them."""
+        with self._lock:
+            gone = [a for table in self._tables.values() for a in table.values()]
+            for table in self._tables.values():
+                for atom in table.values():
+                    atom._space = None
+                    atom._incoming = None
+                    atom._watch = 0
+                table.clear()
+            self._watched.clear()
+            self._watching = bool(self._type_watch) or self._store is not None
+        return gone
 
     # -- the current AtomSpace ---------------------------------------------------------------
     def __enter__(self) -> AtomSpace:

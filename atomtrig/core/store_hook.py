@@ -19,6 +19,9 @@ Calls, in the order a change is applied:
 - ``call_done()``: the API call that made the changes above is over and the change listeners
   have run; the store may commit.
 
+And, asked by :meth:`AtomSpace.when_committed`: ``defer(on_commit, on_discard)`` — True if a
+transaction of this thread is open (the callbacks then run at its end), else False.
+
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> class Log:
 ...     def __init__(self): self.calls = []
@@ -37,6 +40,7 @@ Calls, in the order a change is applied:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -58,3 +62,5 @@ class StoreHook(Protocol):
     def clearing(self) -> None: ...
 
     def call_done(self) -> None: ...
+
+    def defer(self, on_commit: Callable[[], None], on_discard: Callable[[], None] | None) -> bool: ...

@@ -53,15 +53,23 @@ _lock = threading.RLock()
 _modules: set[str] = set()
 _schema_folders: set[Path] = set()
 _listeners: list[Callable[[], None]] = []
+_version = [0]
 
 
 def on_change(listener: Callable[[], None]) -> None:
-    """Call ``listener()`` whenever the allow-list changes (resolution caches use it)."""
+    """Call ``listener()`` whenever the allow-list changes (the module-wide resolution cache
+    uses it; per-object caches compare :func:`version` instead, and leave no reference here)."""
     with _lock:
         _listeners.append(listener)
 
 
+def version() -> int:
+    """A number that changes whenever the allow-list does."""
+    return _version[0]
+
+
 def _changed() -> None:
+    _version[0] += 1
     for listener in tuple(_listeners):
         listener()
 

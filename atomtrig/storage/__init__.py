@@ -1,20 +1,27 @@
-"""Persistence: the AtomSpace kept in a store, written through on every change.
+"""Persistence: the AtomSpace kept in a store, written through on every change, shared by any
+number of processes.
 
 One interface (:class:`~atomtrig.storage.base.StorageBackend`), one module per backend
-(:mod:`~atomtrig.storage.memory`, :mod:`~atomtrig.storage.sqlite`), the write-through binding
-(:mod:`~atomtrig.storage.binding`), transactions (:mod:`~atomtrig.storage.transaction`) and
-durable trigger delivery (:mod:`~atomtrig.storage.journal`). Users call
-``atomtrig.AtomSpace.open(path)``, ``space.transaction()`` and ``space.close()``.
+(:mod:`~atomtrig.storage.memory`, :mod:`~atomtrig.storage.sqlite`,
+:mod:`~atomtrig.storage.postgres`; the SQL they share in :mod:`~atomtrig.storage.sql`), the
+write-through binding (:mod:`~atomtrig.storage.binding`), transactions
+(:mod:`~atomtrig.storage.transaction`), the change-feed follower
+(:mod:`~atomtrig.storage.follower`), durable trigger delivery (:mod:`~atomtrig.storage.firings`)
+and its workers (:mod:`~atomtrig.storage.workers`). Users call ``atomtrig.AtomSpace.open(location)``,
+``space.transaction()``, ``space.sync()`` and ``space.close()``.
 """
 
 from atomtrig.storage.base import Batch, Loaded, StorageBackend
 from atomtrig.storage.binding import StoreBinding
 from atomtrig.storage.errors import (
+    LeaseLostError,
+    NoSuchStoreError,
     NotAStoreError,
     StorageError,
     StoreClosedError,
     StoreCorruptError,
     StoreInUseError,
+    StoreReadOnlyError,
     StoreVersionError,
     TransactionError,
 )
@@ -23,6 +30,9 @@ from atomtrig.storage.sqlite import SQLiteBackend
 
 __all__ = [
     "Batch",
+    "LeaseLostError",
+    "NoSuchStoreError",
+    "StoreReadOnlyError",
     "Loaded",
     "MemoryBackend",
     "NotAStoreError",

@@ -10,8 +10,15 @@ kept so a rollback can restore the AtomSpace too.
 Why changes are resolved when the batch is built, not when they happen: the core hands events
 out after its lock is released, so two threads' changes may reach the store in another order
 than they were applied. The batch therefore records *which* atoms changed and reads their
-*current* state (alive or removed, truth value, values) under the store's write lock. Atom ids
-are never reused, so whatever order two batches come in, the store ends up matching memory.
+*current* state (alive or removed, truth value, values) under the store's write lock and the
+space's lock. Atom ids are never reused, so whatever order two batches come in, the store ends
+up matching memory.
+
+Atom ids come from the store in blocks (:meth:`StorageBackend.reserve_ids`). When another process
+stored the same atom first, the store says so (:attr:`Applied.remap`) and the atom takes that
+row's id. Changes other processes committed arrive through :meth:`StoreBinding.apply_remote` (the
+change feed follower calls it): they are applied to memory without change events and without
+being written back.
 
 >>> from atomtrig.core.atomspace import AtomSpace
 >>> from atomtrig.storage.memory import MemoryBackend
@@ -36,12 +43,13 @@ from atomtrig.core.atom import Atom, Node
 from atomtrig.core.errors import AtomNotInSpaceError
 from atomtrig.core.truthvalue import DEFAULT_TV, TruthValue
 from atomtrig.core.types import AtomType, types
-from atomtrig.storage.base import Batch, StorageBackend
+from atomtrig.storage.base import Applied, Batch, Change, FiringRow, StorageBackend
 from atomtrig.storage.codec import decode_tv, decode_value, encode_tv, encode_value
 from atomtrig.storage.errors import (
     StorageError,
     StoreClosedError,
     StoreCorruptError,
+    StoreReadOnlyError,
     TransactionError,
 )
 
@@ -52,6 +60,7 @@ log = logging.getLogger("atomtrig.storage")
 
 # Operation tags in a thread's pending list.
 _ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _STATE_NOW, _AFTER = range(8)
+_COUNT, _FIRE, _FINISH, _SCHEDULE, _SCHEDULE_DONE = range(8, 13)
 _ATOM_OPS = (_ADD, _TV, _VALUE, _REMOVE)
 
 
@@ -68,6 +77,20 @@ def _touched(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         elif tag == _CLEAR and op[1] is not None:
             kept.extend((_REMOVE, atom, None, None) for atom, _, _ in op[1])
     return kept
+
+
+def _drop_removed(batch: Batch) -> None:
+    """Make a batch say each atom's last word once: an atom added and removed in it is never
+    written, and nothing is written for a removed atom (backends apply removals first, so an
+    atom brought back by a rollback gets a row of its own)."""
+    gone = set(batch.removals)
+    inserted = {row[0] for row in batch.inserts}
+    batch.inserts = [row for row in batch.inserts if row[0] not in gone]
+    batch.removals = [i for i in batch.removals if i not in inserted]
+    batch.tvs = {i: tv for i, tv in batch.tvs.items() if i not in gone}
+    batch.values = {(a, k): v for (a, k), v in batch.values.items() if a not in gone and k not in gone}
+    batch.firings = [f for f in batch.firings if f.trigger not in gone]
+    batch.schedules = {t: due for t, due in batch.schedules.items() if t not in gone}
 
 
 @dataclass
@@ -89,93 +112,253 @@ class StoreBinding:
     """The store hook of one AtomSpace. ``backend`` None keeps only transactions' undo logs (a
     plain in-memory space inside ``space.transaction()``)."""
 
-    def __init__(self, space: AtomSpace, backend: StorageBackend | None) -> None:
+    def __init__(
+        self, space: AtomSpace, backend: StorageBackend | None, readonly: bool = False
+    ) -> None:
         self.space = space
         self.backend = backend
+        self.readonly = readonly
         self._ids: dict[Atom, int] = {}
+        self._atoms: dict[int, Atom] = {}
+        """Store id -> atom, for the changes other processes send by id."""
         self._type_ids: dict[AtomType, int] = {}
-        self._next_tid = 1
-        self._types_seen = 0
-        self._next_id = 1
+        self._types_by_id: dict[int, AtomType] = {}
+        self._free: list[int] = []  # reserved ids not given out yet (taken from the end)
         self._write_lock = threading.RLock()
         self._local = _ThreadState()
         self._closed = False
         self._open_transactions = 0
         self._fresh: list[Atom] = []  # atoms given an id by the batch being built
+        self.cursor: Any = None
+        """Where in the change feed this space's memory is."""
         self.users = 0
         """Transactions using this binding now (an undo-only binding is detached at 0)."""
+        self._remote_listeners: list[Callable[[list[Atom], list[Atom]], None]] = []
+        self.follower: Any = None
+        """The change-feed follower of a shared store (:mod:`atomtrig.storage.follower`)."""
+        self.services: list[Any] = []
+        """Threads working for this space (worker pools...), stopped on close."""
 
     # -- attaching and loading ---------------------------------------------------------------
     @classmethod
-    def attach(cls, space: AtomSpace, backend: StorageBackend | None) -> StoreBinding:
+    def attach(
+        cls, space: AtomSpace, backend: StorageBackend | None, readonly: bool = False
+    ) -> StoreBinding:
         """Load what ``backend`` holds into ``space`` (which should be empty), then write every
-        later change of ``space`` through to it."""
-        binding = cls(space, backend)
+        later change of ``space`` through to it (``readonly``: refuse every change)."""
+        binding = cls(space, backend, readonly)
         if backend is not None:
             binding._load()
         space.attach_store(binding)
         return binding
 
+    def _declare(self, tid: int, name: str, parents: str | None) -> AtomType:
+        try:
+            t = types.declare(name, parents.split(",")) if parents else types[name]
+        except Exception as error:
+            raise StorageError(f"the store's type {name!r} cannot be restored: {error}") from None
+        self._type_ids[t] = tid
+        self._types_by_id[tid] = t
+        return t
+
     def _load(self) -> None:
         assert self.backend is not None
         loaded = self.backend.load()
-        by_tid: dict[int, AtomType] = {}
-        for tid, name, parents in loaded.types:
-            try:
-                t = types.declare(name, parents.split(",")) if parents else types[name]
-            except Exception as error:
-                raise StorageError(f"the store's type {name!r} cannot be restored: {error}") from None
-            by_tid[tid] = t
-            self._type_ids[t] = tid
-            self._next_tid = max(self._next_tid, tid + 1)
-        position: dict[int, int] = {}  # store id -> record number (insertion-ordered)
+        try:
+            by_tid: dict[int, AtomType] = {}
+            for tid, name, parents in loaded.types:
+                by_tid[tid] = self._declare(tid, name, parents)
+            position: dict[int, int] = {}  # store id -> record number (insertion-ordered)
 
-        def records() -> Iterator[tuple[AtomType, Any, TruthValue | None]]:
-            pos = position
-            at = pos.__getitem__
+            def records() -> Iterator[tuple[AtomType, Any, TruthValue | None]]:
+                # Rows come in id order. Ids are handed out in blocks per process, so a link may
+                # hold an atom with a higher id (stored by another process): such links wait
+                # until their atoms are in.
+                pos = position
+                at = pos.__getitem__
+                waiting: list[tuple[int, int, list[int], str | None]] = []
+                try:
+                    for aid, tid, name, out, tv in loaded.atoms:
+                        if out is None:
+                            pos[aid] = len(pos)
+                            yield by_tid[tid], name, None if tv is None else decode_tv(tv)
+                            continue
+                        children = [int(x) for x in out.split()]
+                        if all(c in pos for c in children):
+                            pos[aid] = len(pos)
+                            yield (by_tid[tid], tuple(map(at, children)),
+                                   None if tv is None else decode_tv(tv))
+                        else:
+                            waiting.append((aid, tid, children, tv))
+                    while waiting:
+                        ready = [w for w in waiting if all(c in pos for c in w[2])]
+                        if not ready:
+                            raise StoreCorruptError(
+                                f"the store's atom table is damaged: {len(waiting)} link(s) hold "
+                                f"atoms it does not have (e.g. link {waiting[0][0]})")
+                        waiting = [w for w in waiting if w not in ready]
+                        for aid, tid, children, tv in ready:
+                            pos[aid] = len(pos)
+                            yield (by_tid[tid], tuple(map(at, children)),
+                                   None if tv is None else decode_tv(tv))
+                except StorageError:
+                    raise
+                except Exception as error:  # a bad row, or the backend failing to read one
+                    raise StoreCorruptError(f"the store's atom table is damaged ({error})") from None
+
+            # Millions of new objects and no garbage: the cyclic collector would only walk the
+            # growing heap again and again, so it is paused for the bulk load.
+            collecting = gc.isenabled()
+            gc.disable()
             try:
-                for count, (aid, tid, name, out, tv) in enumerate(loaded.atoms):
-                    pos[aid] = count
-                    if out is None:
-                        yield by_tid[tid], name, None if tv is None else decode_tv(tv)
-                    else:
-                        yield (by_tid[tid], tuple(map(at, map(int, out.split()))),
-                               None if tv is None else decode_tv(tv))
+                atoms = self.space.load_atoms(records())
+            finally:
+                if collecting:
+                    gc.enable()
+            atom_ids = list(position)
+            self._ids = dict(zip(atoms, atom_ids))
+            self._atoms = dict(zip(atom_ids, atoms))
+            try:
+                value_rows = list(loaded.values)
             except StorageError:
                 raise
-            except Exception as error:  # a bad row, or the backend failing to read one
-                raise StoreCorruptError(f"the store's atom table is damaged ({error})") from None
-
-        # Millions of new objects and no garbage: the cyclic collector would only walk the
-        # growing heap again and again, so it is paused for the bulk load.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            atoms = self.space.load_atoms(records())
+            except Exception as error:
+                raise StoreCorruptError(f"the store's value table is damaged ({error})") from None
+            by_id = self._atoms
+            for aid, kid, text in value_rows:
+                try:
+                    atom, key = by_id[aid], by_id[kid]
+                except KeyError:
+                    raise StoreCorruptError(
+                        f"the store holds a value of a missing atom ({aid}, {kid})"
+                    ) from None
+                # Restoring, not changing: no trigger sees it.
+                self.space.restore_value(atom, key, decode_value(text, self.space))
+            self.cursor = loaded.cursor
         finally:
-            if collecting:
-                gc.enable()
-        atom_ids = list(position)
-        self._ids = dict(zip(atoms, atom_ids))
-        self._next_id = loaded.next_id
-        value_rows = list(loaded.values)
-        if value_rows:
-            by_id = dict(zip(atom_ids, atoms))
-            with self.space._lock:
-                for aid, kid, text in value_rows:
-                    try:
-                        atom, key = by_id[aid], by_id[kid]
-                    except KeyError:
-                        raise StoreCorruptError(
-                            f"the store holds a value of a missing atom ({aid}, {kid})"
-                        ) from None
-                    value = decode_value(text, self.space)
-                    # Restoring, not changing: written straight in, so no trigger sees it.
-                    if atom._values is None:
-                        atom._values = {key: value}
-                    else:
-                        atom._values[key] = value
-        self._types_seen = 0  # declared types are re-checked on the first commit
+            loaded.done()
+
+    # -- changes other processes made (the change feed) ---------------------------------------
+    def sync(self) -> None:
+        """Apply, now, what other processes committed (a shared store; otherwise nothing)."""
+        if self.follower is not None:
+            self.follower.sync()
+
+    def on_remote(self, listener: Callable[[list[Atom], list[Atom]], None]) -> None:
+        """Call ``listener(added, removed)`` after changes of other processes were applied (the
+        trigger layer registers their trigger links with it)."""
+        self._remote_listeners.append(listener)
+
+    def apply_remote(self, changes: list[Change]) -> bool:
+        """Apply other processes' committed changes to memory: no change events, nothing
+        written back. False if the store asks for a reload instead (``reload`` change)."""
+        added: list[Atom] = []
+        removed: list[Atom] = []
+        space = self.space
+        with self._write_lock:
+            for change in changes:
+                kind = change.kind
+                if kind == "add":
+                    atom = self._remote_atom(change.row)
+                    if atom is not None:
+                        added.append(atom)
+                elif kind == "tv":
+                    atom = self._atoms.get(change.atom)
+                    if atom is not None:
+                        space.restore_tv(atom, decode_tv(change.text))
+                elif kind == "value":
+                    atom, key = self._atoms.get(change.atom), self._atoms.get(change.key)
+                    if atom is not None and key is not None:
+                        value = None if change.text is None else decode_value(change.text, space)
+                        space.restore_value(atom, key, value)
+                elif kind == "remove":
+                    atom = self._atoms.pop(change.atom, None)
+                    if atom is not None:
+                        self._ids.pop(atom, None)
+                        for gone in space.restore_removal(atom):
+                            removed.append(gone)
+                            gone_id = self._ids.pop(gone, None)
+                            if gone_id is not None:
+                                self._atoms.pop(gone_id, None)
+                elif kind == "clear":
+                    removed.extend(space.restore_clear())
+                    self._ids.clear()
+                    self._atoms.clear()
+                elif kind == "reload":
+                    return False
+        if added or removed:
+            for listener in list(self._remote_listeners):
+                listener(added, removed)
+        return True
+
+    def _remote_atom(self, row: Any) -> Atom | None:
+        """The atom of a row another process added: made (silently) if this process does not
+        have it, else given the row's id."""
+        aid, tid, name, out, tv = row
+        existing = self._atoms.get(aid)
+        if existing is not None:
+            return None
+        t = self._types_by_id.get(tid)
+        if t is None:
+            assert self.backend is not None
+            for t_id, t_name, parents in self.backend.read_types():
+                if t_id not in self._types_by_id:
+                    self._declare(t_id, t_name, parents)
+            t = self._types_by_id[tid]
+        if out is None:
+            key: Any = name
+        else:
+            children = []
+            for child_id in map(int, out.split()):
+                child = self._atoms.get(child_id) or self._fetch(child_id)
+                if child is None:
+                    return None  # removed meanwhile: the feed says so next
+                children.append(child)
+            key = tuple(children)
+        atom = self.space.load_atoms([(t, key, None if tv is None else decode_tv(tv))])[0]
+        self._ids[atom] = aid
+        self._atoms[aid] = atom
+        return atom
+
+    def _fetch(self, atom_id: int) -> Atom | None:
+        """An atom this process has never seen, read from the store (with its atoms)."""
+        assert self.backend is not None
+        rows = self.backend.fetch_atoms([atom_id])
+        if not rows:
+            return None
+        self._remote_atom(rows[0])
+        atom = self._atoms.get(atom_id)
+        if atom is not None:
+            for key_id, text in self.backend.fetch_values(atom_id):
+                key = self._atoms.get(key_id) or self._fetch(key_id)
+                if key is not None:
+                    self.space.restore_value(atom, key, decode_value(text, self.space))
+        return atom
+
+    def reload(self) -> None:
+        """Bring memory back in line with the store after falling behind the change feed:
+        atoms the store no longer has go, the ones it has are added or updated (silently)."""
+        assert self.backend is not None
+        loaded = self.backend.load()
+        try:
+            seen: set[int] = set()
+            rows = list(loaded.atoms)
+            values = list(loaded.values)
+        finally:
+            loaded.done()
+        with self._write_lock:
+            for tid, name, parents in loaded.types:
+                if tid not in self._types_by_id:
+                    self._declare(tid, name, parents)
+            changes = [Change("add", row[0], row=row) for row in rows]
+            for row in rows:
+                seen.add(row[0])
+            stale = [aid for aid in self._atoms if aid not in seen]
+            changes += [Change("remove", aid) for aid in stale]
+            changes += [Change("tv", row[0], text=row[4]) for row in rows]
+            changes += [Change("value", a, k, text=v) for a, k, v in values]
+            self.cursor = loaded.cursor
+        self.apply_remote(changes)
 
     # -- the store hook (called by the core) -------------------------------------------------
     # One list per thread is both the store's "what changed" and, inside a transaction, the
@@ -202,11 +385,23 @@ class StoreBinding:
 
     def call_done(self) -> None:
         local = self._local
-        if local.tx is None and local.ops and not local.replaying:
-            if self.backend is None:  # an undo-only binding: nothing to keep outside a transaction
-                local.ops.clear()
-            else:
-                self._flush(local)
+        if local.ops and not local.replaying:
+            if self.readonly:
+                self._refuse(local)
+            elif local.tx is None:
+                if self.backend is None:  # undo-only: nothing to keep outside a transaction
+                    local.ops.clear()
+                else:
+                    self._flush(local)
+
+    def _refuse(self, local: _ThreadState) -> None:
+        """A change to a read-only space: undone at once (memory stays what the store holds)."""
+        entries, local.ops = local.ops, []
+        self._undo(local.tx or _Transaction(), entries, 0, local, [])
+        local.ops.clear()
+        raise StoreReadOnlyError(
+            "this AtomSpace was opened read-only (AtomSpace.open(..., readonly=True), or an "
+            "inspecting command): it cannot be changed; the change was undone")
 
     # -- state of the layers above (trigger statistics, schedules, the firing journal) ------
     def put_state(self, namespace: str, key: str, value: str | None, commit: bool = False) -> None:
@@ -243,9 +438,56 @@ class StoreBinding:
             return
         self._local.ops.append((_AFTER, on_commit, on_discard))
 
+    def add_counter(self, namespace: str, key: str, field: str, amount: float) -> None:
+        """Add ``amount`` to a counter with the current thread's pending changes (an increment,
+        so several processes' additions all count)."""
+        if self.backend is not None:
+            self._local.ops.append((_COUNT, namespace, key, field, amount))
+
+    def enqueue(
+        self, trigger: Atom, data: str, mode: str, token: int, on_id: Callable[[int], None] | None
+    ) -> None:
+        """Record a firing of the trigger link ``trigger`` with the current thread's pending
+        changes (the change that caused it); ``on_id(firing id)`` once it is committed. A sync
+        firing is written as held by this process under ``token``."""
+        if self.backend is not None:
+            self._local.ops.append((_FIRE, trigger, data, mode, token, on_id))
+
+    def finish(self, firing_id: int, token: int) -> None:
+        """Mark a firing done with the current thread's pending changes, fenced by ``token``:
+        the commit is refused (:class:`LeaseLostError`) if the firing is no longer held so."""
+        if self.backend is not None:
+            self._local.ops.append((_FINISH, firing_id, token))
+
+    def schedule(self, trigger: Atom, first_due: float | None) -> None:
+        """Give the ScheduledExecutionLink ``trigger`` a schedule row (if it has none) with the
+        current thread's pending changes."""
+        if self.backend is not None:
+            self._local.ops.append((_SCHEDULE, trigger, first_due))
+
+    def schedule_done(
+        self, trigger_id: int, owner: str, token: int, next_due: float | None, state: str
+    ) -> None:
+        """Complete a claimed scheduled run with the current thread's pending changes (fenced
+        like :meth:`finish`)."""
+        if self.backend is not None:
+            self._local.ops.append((_SCHEDULE_DONE, trigger_id, owner, token, next_due, state))
+
+    def defer(self, on_commit: Callable[[], None], on_discard: Callable[[], None] | None) -> bool:
+        """See :meth:`AtomSpace.when_committed`."""
+        local = self._local
+        if local.tx is None:
+            return False
+        local.ops.append((_AFTER, on_commit, on_discard))
+        return True
+
     def read_state(self, namespace: str) -> dict[str, str]:
         """The committed state of one namespace (empty for a space with no store)."""
         return {} if self.backend is None else self.backend.read_state(namespace)
+
+    def read_counters(self, namespace: str) -> dict[str, dict[str, float]]:
+        """The committed counters of one namespace (empty for a space with no store)."""
+        return {} if self.backend is None else self.backend.read_counters(namespace)
 
     def commit_pending(self) -> None:
         """Commit the current thread's pending changes now (unless inside a transaction)."""
@@ -260,36 +502,91 @@ class StoreBinding:
             raise StoreClosedError(
                 "this AtomSpace's store was closed; the change was made in memory only"
             )
+        if self.readonly:
+            raise StoreReadOnlyError("this AtomSpace was opened read-only")
         backend = self.backend
         assert backend is not None
+        fired: list[Callable[[int], None] | None] = []
         with self._write_lock:
-            saved = (self._next_id, self._next_tid, dict(self._type_ids), self._types_seen)
             removed_ids: list[tuple[Atom, int]] = []
             self._fresh = []
             try:
                 # Built under the space's lock: what the batch says of each atom (alive, its
                 # atoms' ids, its truth value and values) is one consistent moment of memory,
                 # not a mix of before and after another thread's removal.
+                self._prepare(ops)
                 with self.space._lock:
-                    batch = self._build(ops, removed_ids)
-                if batch:
-                    batch.next_id = self._next_id
-                    backend.apply(batch)
+                    batch = self._build(ops, removed_ids, fired)
+                applied = backend.apply(batch) if batch else Applied()
             except BaseException:
                 # Nothing was written: forget the ids handed out, keep the changes pending so
                 # the next commit retries them, and report.
-                self._next_id, self._next_tid, self._type_ids, self._types_seen = saved
                 for atom in self._fresh:
-                    self._ids.pop(atom, None)
+                    atom_id = self._ids.pop(atom, None)
+                    if atom_id is not None:
+                        self._atoms.pop(atom_id, None)
+                        self._free.append(atom_id)
                 for atom, atom_id in removed_ids:
                     self._ids[atom] = atom_id
+                    self._atoms[atom_id] = atom
                 local.ops[:0] = ops
                 raise
             finally:
                 self._fresh = []
+            if applied.remap:
+                self._take_stored(applied)
+        for on_id, firing_id in zip(fired, applied.firing_ids):
+            if on_id is not None:
+                on_id(firing_id)
         for op in ops:
             if op[0] == _AFTER:
                 op[1]()
+
+    def _take_stored(self, applied: Applied) -> None:
+        """Atoms another process had stored first: they take that row's id (and its truth
+        value, where this process had not set one)."""
+        atoms, ids, space = self._atoms, self._ids, self.space
+        for reserved, stored in applied.remap.items():
+            atom = atoms.pop(reserved, None)
+            if atom is None:
+                continue
+            ids[atom] = stored
+            atoms[stored] = atom
+            text = applied.stored_tvs.get(stored)
+            if text is not None:
+                space.restore_tv(atom, decode_tv(text))
+
+    def _prepare(self, ops: list[tuple[Any, ...]]) -> None:
+        """Before the batch is built under the locks: the type ids and enough fresh atom ids
+        (asking the store may take a transaction of its own)."""
+        backend = self.backend
+        assert backend is not None
+        for t in types.declared():
+            if t not in self._type_ids:
+                self._register_type(t)
+        if len(self._free) < 64 or len(self._free) < len(ops) * 4:
+            fresh = backend.reserve_ids(max(len(ops) * 4, 64))
+            self._free[:0] = reversed(list(fresh))
+        for op in ops:
+            tag = op[0]
+            if tag in (_ADD, _TV, _VALUE):
+                for atom in (op[1], op[2]) if tag == _VALUE else (op[1],):
+                    t = atom.type
+                    if t not in self._type_ids:
+                        self._register_type(t)
+
+    def _register_type(self, t: AtomType) -> int:
+        tid = self._type_ids.get(t)
+        if tid is None:
+            assert self.backend is not None
+            if not t.builtin:
+                for parent in t.parents:
+                    self._register_type(parent)
+            parents = None if t.builtin else ",".join(p.name for p in t.parents)
+            tid = self.backend.type_id(t.name, parents)
+            self._type_ids[t] = tid
+            self._types_by_id[tid] = t
+        return tid
 
     @staticmethod
     def _discarded(ops: list[tuple[Any, ...]]) -> None:
@@ -298,14 +595,13 @@ class StoreBinding:
             if op[0] == _AFTER and op[2] is not None:
                 op[2]()
 
-    def _build(self, ops: list[tuple[Any, ...]], removed_ids: list[tuple[Atom, int]]) -> Batch:
+    def _build(
+        self, ops: list[tuple[Any, ...]], removed_ids: list[tuple[Atom, int]],
+        fired: list[Callable[[int], None] | None],
+    ) -> Batch:
         batch = Batch()
         space = self.space
         ids = self._ids
-        if len(types) != self._types_seen:
-            for t in types.declared():
-                self._type_id(t, batch)
-            self._types_seen = len(types)
         ensure = self._ensure
         for op in ops:
             tag = op[0]
@@ -332,32 +628,43 @@ class StoreBinding:
             elif tag == _REMOVE:
                 atom = op[1]
                 atom_id = ids.pop(atom, None)
-                if atom_id is not None:
-                    removed_ids.append((atom, atom_id))
+                # The row may belong to a newer atom object with the same content by now (added
+                # while this one's removal was uncommitted): then the row stays, for it.
+                if atom_id is not None and self._atoms.get(atom_id) is atom:
+                    del self._atoms[atom_id]
+                    removed_ids.append((op[1], atom_id))
                     batch.removals.append(atom_id)
             elif tag == _CLEAR:
-                batch = Batch(clear=True, types=batch.types)
+                batch = Batch(clear=True)
                 for gone in [a for a in ids if a._space is not space]:
-                    removed_ids.append((gone, ids.pop(gone)))
+                    gone_id = ids.pop(gone)
+                    self._atoms.pop(gone_id, None)
+                    removed_ids.append((gone, gone_id))
+                fired.clear()
                 # atoms added after the clear (in this batch) are picked up again below
             elif tag == _STATE:
                 batch.state[(op[1], op[2])] = op[3]
             elif tag == _STATE_NOW:
                 batch.state[(op[1], op[2])] = op[3]()
+            elif tag == _COUNT:
+                key3 = (op[1], op[2], op[3])
+                batch.counters[key3] = batch.counters.get(key3, 0.0) + op[4]
+            elif tag == _FIRE:
+                trigger = op[1]
+                if trigger._space is space:  # a trigger removed meanwhile fires no more
+                    batch.firings.append(FiringRow(ensure(trigger, batch), op[2], op[3], token=op[4]))
+                    fired.append(op[5])
+            elif tag == _FINISH:
+                batch.finish.append((op[1], op[2]))
+            elif tag == _SCHEDULE:
+                trigger = op[1]
+                if trigger._space is space:
+                    batch.schedules[ensure(trigger, batch)] = op[2]
+            elif tag == _SCHEDULE_DONE:
+                batch.schedule_done.append(op[1:])
+        if batch.removals:
+            _drop_removed(batch)
         return batch
-
-    def _type_id(self, t: AtomType, batch: Batch) -> int:
-        tid = self._type_ids.get(t)
-        if tid is None:
-            if not t.builtin:
-                for parent in t.parents:
-                    self._type_id(parent, batch)
-            tid = self._next_tid
-            self._next_tid += 1
-            self._type_ids[t] = tid
-            parents = None if t.builtin else ",".join(p.name for p in t.parents)
-            batch.types.append((tid, t.name, parents))
-        return tid
 
     def _ensure(self, atom: Atom, batch: Batch) -> int:
         """The id of ``atom`` in the store, inserting it (and its outgoing atoms) if needed."""
@@ -376,11 +683,12 @@ class StoreBinding:
                 parts.append(str(child_id if child_id is not None else self._ensure(child, batch)))
             out = " ".join(parts)
         tid = self._type_ids.get(atom.type)
-        if tid is None:
-            tid = self._type_id(atom.type, batch)
-        atom_id = self._next_id
-        self._next_id = atom_id + 1
+        if tid is None:  # declared while the batch was being built (another thread)
+            tid = self._register_type(atom.type)
+        free = self._free
+        atom_id = free.pop() if free else self._reserve_more()
         ids[atom] = atom_id
+        self._atoms[atom_id] = atom
         self._fresh.append(atom)
         tv = atom._tv
         batch.inserts.append((atom_id, tid, name, out, None if tv is DEFAULT_TV else encode_tv(tv)))
@@ -391,6 +699,16 @@ class StoreBinding:
                 if key._space is space:
                     batch.values[(atom_id, self._ensure(key, batch))] = encode_value(value)
         return atom_id
+
+    def _reserve_more(self) -> int:
+        assert self.backend is not None
+        fresh = list(self.backend.reserve_ids(1024))
+        self._free[:0] = reversed(fresh[1:])
+        return fresh[0]
+
+    def atom_of(self, atom_id: int) -> Atom | None:
+        """The atom with store id ``atom_id`` in this space, if any."""
+        return self._atoms.get(atom_id)
 
     # -- transactions ------------------------------------------------------------------------
     @contextmanager
@@ -442,7 +760,10 @@ class StoreBinding:
         if outermost:
             self._end_transaction(local)
             if self.backend is None:
+                after = [op[1] for op in local.ops if op[0] == _AFTER]
                 local.ops.clear()
+                for on_commit in after:
+                    on_commit()
             elif local.ops:
                 try:
                     self._flush(local)

@@ -27,7 +27,20 @@ class StoreVersionError(StorageError):
 
 
 class StoreInUseError(StorageError):
-    """Another process (or another open AtomSpace) has the store open."""
+    """The store is busy (another process held it longer than the store's busy timeout)."""
+
+
+class StoreReadOnlyError(StorageError):
+    """A change to an AtomSpace opened read-only, or a store file the user may not write."""
+
+
+class NoSuchStoreError(StorageError):
+    """No store at that location (and the command only reads, so none was created)."""
+
+
+class LeaseLostError(StorageError):
+    """A worker's claim on a firing or schedule expired and another one took it over: the work
+    it did was not committed."""
 
 
 class StoreClosedError(StorageError):

@@ -1,256 +1,286 @@
-"""The embedded SQLite backend, the default store: one file, no server.
+"""The embedded SQLite backend, the default store: one file, no server, any number of processes.
 
 Guarantees:
 
 - ``transactional``: each batch is one SQLite transaction; after a crash (even SIGKILL or a power
-  cut, see below) a batch is there entirely or not at all, and ``PRAGMA integrity_check`` passes.
+  cut, see below) a batch is there entirely or not at all.
 - ``durable``: with ``synchronous="FULL"`` a committed batch survives a power cut; with the
-  default ``synchronous="NORMAL"`` (in WAL mode) it survives a crash of the process or of the
-  program, but the last commits before a power cut or OS crash may be lost (never half of one).
-  ``"OFF"`` trades even that for speed: a power cut may corrupt the file.
-- ``durable_triggers``: trigger firings and trigger/schedule state are rows of the same file,
+  default ``synchronous="NORMAL"`` (WAL mode) it survives a crash of the process, but the last
+  commits before a power cut or OS crash may be lost (never half of one).
+- ``durable_triggers``: trigger firings, schedules and statistics are rows of the same file,
   written in the same transaction as the change that caused them.
+- ``multi_process``: several processes (on one machine: SQLite needs a local file system) may
+  have the file open at once. Writers take turns (``BEGIN IMMEDIATE``; a writer waits up to
+  ``busy_timeout`` seconds for another's transaction), readers never wait; each process follows
+  the change feed, whose order is commit order because writers are serialised.
 
-It does NOT give ``multi_process``: the file is opened with SQLite's exclusive locking mode, so
-while one AtomSpace has it open, another process (or another ``AtomSpace.open`` of the same file)
-gets :class:`~atomtrig.storage.errors.StoreInUseError` at once instead of corrupting it or
-seeing stale atoms. Close the space (or end the process) to release it.
+It does NOT spread over machines (use PostgreSQL), and a write waits while another process's
+write transaction is open.
 
-The SQL is kept portable (no SQLite-only syntax in the data statements; ``ON CONFLICT ... DO
-UPDATE`` is also PostgreSQL's) so a PostgreSQL backend can share it. The format carries a
-version (``atomtrig_meta``, and ``PRAGMA user_version``); older versions are migrated by the
-steps in :data:`MIGRATIONS`, in one transaction.
+Opening checks before it writes anything: a file that is not SQLite, an SQLite database that is
+not an atomtrig store, an empty file, a store that fails ``PRAGMA quick_check`` or whose format is
+newer than this atomtrig are refused, and the file is left byte for byte as it was. A store of an
+older format is migrated (in one transaction). ``readonly=True`` opens it for looking only, which
+also works on a file the user may not write.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "kb.db")
->>> backend = SQLiteBackend(path)
+>>> backend = SQLiteBackend(path, create=True)
 >>> backend.describe()["format_version"], backend.durable, backend.multi_process
-(1, True, False)
+(2, True, True)
 >>> backend.close()
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from atomtrig.storage.base import AtomRow, Batch, Loaded, StorageBackend, TypeRow
+from atomtrig.storage.base import Change, Loaded
 from atomtrig.storage.errors import (
+    NoSuchStoreError,
     NotAStoreError,
     StorageError,
     StoreClosedError,
     StoreCorruptError,
     StoreInUseError,
+    StoreReadOnlyError,
     StoreVersionError,
 )
+from atomtrig.storage.migrations import migrate_sqlite
+from atomtrig.storage.sql import FEED_RETENTION, FORMAT_NAME, FORMAT_VERSION, SQLITE, SQLStore
 
-FORMAT_NAME = "atomtrig-store"
-FORMAT_VERSION = 1
 APPLICATION_ID = 0x41544D54  # "ATMT": marks the file as an atomtrig store for `file(1)` too
 SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
-JOURNAL_MODES = ("WAL", "DELETE", "TRUNCATE", "PERSIST")
-
-SCHEMA_V1 = """
-CREATE TABLE atomtrig_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE atom_types (tid INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, parents TEXT);
-CREATE TABLE atoms (
-    id INTEGER PRIMARY KEY,
-    tid INTEGER NOT NULL,
-    name TEXT,
-    outgoing TEXT,
-    tv TEXT
-);
-CREATE TABLE atom_values (
-    atom INTEGER NOT NULL,
-    key INTEGER NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (atom, key)
-);
-CREATE INDEX atom_values_by_key ON atom_values (key);
-CREATE TABLE store_state (
-    namespace TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    PRIMARY KEY (namespace, key)
-);
-"""
-
-Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: dict[int, Migration] = {}
-"""``MIGRATIONS[v]`` upgrades a store of format version ``v`` to ``v + 1``. Version 1 is the
-first, so the table is empty; a format change adds its step here (and bumps FORMAT_VERSION)."""
-
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-class SQLiteBackend(StorageBackend):
-    """An atomtrig store in one SQLite file; see the module docstring for its guarantees.
+class SQLiteBackend(SQLStore):
+    """An atomtrig store in one SQLite file; see the module docstring.
 
-    ``synchronous`` is SQLite's synchronous level (``"NORMAL"`` by default, ``"FULL"`` to
-    survive power cuts); ``journal_mode`` is ``"WAL"`` by default.
+    ``create`` makes a new store when ``path`` does not exist (otherwise that is
+    :class:`NoSuchStoreError`); ``readonly`` opens for looking only; ``synchronous`` is SQLite's
+    durability level; ``busy_timeout`` how many seconds a write waits for another process's.
     """
 
     name = "sqlite"
-    transactional = True
-    durable = True
-    durable_triggers = True
-    multi_process = False
+    dialect = SQLITE
 
     def __init__(
         self,
         path: str | os.PathLike[str],
+        *,
+        create: bool = False,
+        readonly: bool = False,
         synchronous: str = "NORMAL",
-        journal_mode: str = "WAL",
-        wait: float = 0.0,
+        busy_timeout: float = 30.0,
+        origin: str | None = None,
     ) -> None:
+        super().__init__(origin or uuid.uuid4().hex)
         self.path = Path(path)
-        self.synchronous = _choice("synchronous", synchronous, SYNCHRONOUS_LEVELS)
-        self.journal_mode = _choice("journal_mode", journal_mode, JOURNAL_MODES)
-        if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
-            raise StorageError(f"wait must be a number of seconds >= 0, not {wait!r}")
-        self._lock = threading.Lock()
-        self._conn: sqlite3.Connection | None = None
+        self.readonly = readonly
+        if not isinstance(synchronous, str) or synchronous.upper() not in SYNCHRONOUS_LEVELS:
+            raise StorageError(
+                f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}, not {synchronous!r}")
+        self.synchronous = synchronous.upper()
+        if isinstance(busy_timeout, bool) or not isinstance(busy_timeout, (int, float)) or busy_timeout < 0:
+            raise StorageError(f"busy_timeout must be a number of seconds >= 0, not {busy_timeout!r}")
+        self.busy_timeout = float(busy_timeout)
         self.migrated_from: int | None = None
-        # While another process holds the file, retry for up to ``wait`` seconds (0: fail at
-        # once with StoreInUseError).
-        self.reacquire(wait)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._uri = ""
+        self._open(create)
 
-    # -- opening -----------------------------------------------------------------------------
-    def _open(self) -> None:
-        existed = self.path.exists() and self.path.stat().st_size > 0
-        if existed:
-            with open(self.path, "rb") as handle:
-                if handle.read(16) != _SQLITE_HEADER:
-                    raise NotAStoreError(
-                        f"{self.path} is not an atomtrig store (not an SQLite database); "
-                        "it was left unchanged"
-                    )
-        elif self.path.is_dir():
-            raise NotAStoreError(f"{self.path} is a directory, not an atomtrig store file")
+    # -- opening ---------------------------------------------------------------------------------
+    def _open(self, create: bool) -> None:
+        path = self.path
+        if path.is_dir():
+            raise NotAStoreError(f"{path} is a directory, not an atomtrig store file")
+        if not path.exists():
+            if not create or self.readonly:
+                raise NoSuchStoreError(f"no such store: {path} (nothing was created)")
+            self._create_file()
+            return
+        if path.stat().st_size == 0:
+            raise StoreCorruptError(
+                f"{path} is an empty file, not an atomtrig store; it was left unchanged "
+                "(delete it to start a new store there)")
+        with open(path, "rb") as handle:
+            if handle.read(16) != _SQLITE_HEADER:
+                raise NotAStoreError(f"{path} is not an atomtrig store (not an SQLite database); "
+                                     "it was left unchanged")
+        writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        if not self.readonly and not os.access(path, os.W_OK):
+            raise StoreReadOnlyError(
+                f"the store file {path} is read-only (no write permission); open it with "
+                "readonly=True to look at it (inspecting commands do), or make it writable")
+        # Look before writing anything: a read-only connection cannot change the file.
+        immutable = "&immutable=1" if self.readonly and not writable else ""
+        probe = self._connect(f"file:{_quote(path)}?mode=ro{immutable}")
         try:
-            conn = sqlite3.connect(
-                str(self.path), isolation_level=None, check_same_thread=False, timeout=0
-            )
+            version = self._check(probe)
+        finally:
+            probe.close()
+        if self.readonly:
+            self._uri = f"file:{_quote(path)}?mode=ro{immutable}"
+            if version < FORMAT_VERSION:
+                raise StoreVersionError(
+                    f"{path} has format version {version}; open it once for writing to migrate it "
+                    f"to version {FORMAT_VERSION} (a read-only open does not change the file)")
+            return
+        self._uri = f"file:{_quote(path)}?mode=rw"
+        if version < FORMAT_VERSION:
+            with self._write(immediate=False, exclusive=True) as c:
+                migrate_sqlite(c, version, self)
+            self.migrated_from = version
+        with self._write() as c:
+            mode = c.execute("PRAGMA journal_mode").fetchone()[0]
+        if str(mode).lower() != "wal":
+            conn = self._conn()
+            conn.execute("PRAGMA journal_mode=WAL")
+
+    def _create_file(self) -> None:
+        try:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
         except sqlite3.Error as error:
-            raise StorageError(f"cannot open {self.path}: {error}") from None
+            raise StorageError(f"cannot create {self.path}: {error}") from None
         try:
-            # Exclusive locking mode first: it is what makes a second opener fail cleanly (and,
-            # in WAL mode, keeps the WAL index in process memory instead of a -shm file).
-            conn.execute("PRAGMA locking_mode=EXCLUSIVE")
-            if existed:
-                self._check_existing(conn)
-            conn.execute(f"PRAGMA journal_mode={self.journal_mode}").fetchone()
-            conn.execute(f"PRAGMA synchronous={self.synchronous}")
-            if existed:
-                conn.execute("BEGIN EXCLUSIVE")  # takes the lock now; it is kept until close
-            else:
-                conn.executescript("BEGIN EXCLUSIVE;" + SCHEMA_V1)
-                conn.executemany(
-                    "INSERT INTO atomtrig_meta (key, value) VALUES (?, ?)",
-                    [("format", FORMAT_NAME), ("version", str(FORMAT_VERSION)), ("next_id", "1")],
-                )
-                conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("BEGIN IMMEDIATE")
+            self._create(conn)
+            conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version={FORMAT_VERSION}")
             conn.execute("COMMIT")
-        except StorageError:
+        except sqlite3.Error as error:
             conn.close()
-            raise
-        except sqlite3.OperationalError as error:
-            conn.close()
-            if "locked" in str(error) or "busy" in str(error):
-                raise StoreInUseError(
-                    f"{self.path} is in use by another process (or another open AtomSpace); "
-                    "atomtrig stores are single-process: close the other one first"
-                ) from None
-            raise _classify(error, self.path) from None
-        except sqlite3.DatabaseError as error:
-            conn.close()
-            raise _classify(error, self.path) from None
-        except BaseException:
-            conn.close()
-            raise
-        self._conn = conn
+            raise StorageError(f"cannot create {self.path}: {error}") from None
+        conn.close()
+        self._uri = f"file:{_quote(self.path)}?mode=rw"
 
-    def _check_existing(self, conn: sqlite3.Connection) -> None:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        if app_id != APPLICATION_ID:
-            raise NotAStoreError(
-                f"{self.path} is an SQLite database but not an atomtrig store; "
-                "it was left unchanged"
-            )
+    def _check(self, conn: sqlite3.Connection) -> int:
+        """The store's format version, after refusing what is not a sound atomtrig store."""
         try:
-            rows = dict(conn.execute("SELECT key, value FROM atomtrig_meta").fetchall())
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                raise NotAStoreError(f"{self.path} is an SQLite database but not an atomtrig store; "
+                                     "it was left unchanged")
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                raise StoreCorruptError(
+                    f"{self.path} is damaged (SQLite's quick_check: {verdict}); it was left unchanged")
+            meta = dict(conn.execute("SELECT key, value FROM atomtrig_meta").fetchall())
         except sqlite3.OperationalError as error:
-            if "locked" in str(error):
-                raise
-            raise StoreCorruptError(f"{self.path}: the store's metadata is missing ({error})") from None
-        if rows.get("format") != FORMAT_NAME:
+            if "locked" in str(error) or "busy" in str(error):
+                raise StoreInUseError(f"{self.path} is busy: {error}") from None
+            raise StoreCorruptError(f"{self.path}: the store's tables are damaged ({error}); "
+                                    "it was left unchanged") from None
+        except sqlite3.DatabaseError as error:
+            raise _classify(error, self.path) from None
+        if meta.get("format") != FORMAT_NAME:
             raise NotAStoreError(f"{self.path} is not an atomtrig store; it was left unchanged")
         try:
-            version = int(rows["version"])
+            version = int(meta["version"])
         except (KeyError, ValueError):
-            raise StoreCorruptError(f"{self.path}: the store's format version is damaged") from None
+            raise StoreCorruptError(f"{self.path}: the store's format version is damaged; "
+                                    "it was left unchanged") from None
         if version > FORMAT_VERSION:
             raise StoreVersionError(
                 f"{self.path} has format version {version}, newer than this atomtrig reads "
-                f"({FORMAT_VERSION}); upgrade atomtrig. The file was left unchanged"
-            )
-        if version < FORMAT_VERSION:
-            self._migrate(conn, version)
+                f"({FORMAT_VERSION}); upgrade atomtrig. The file was left unchanged")
+        return version
 
-    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
-        start = version
-        conn.execute("BEGIN EXCLUSIVE")
+    # -- connections ---------------------------------------------------------------------------------
+    def _connect(self, uri: str) -> sqlite3.Connection:
         try:
-            while version < FORMAT_VERSION:
-                step = MIGRATIONS.get(version)
-                if step is None:
-                    raise StoreVersionError(
-                        f"{self.path} has format version {version}, which this atomtrig cannot "
-                        "migrate; the file was left unchanged"
-                    )
-                step(conn)
-                version += 1
-            conn.execute("UPDATE atomtrig_meta SET value = ? WHERE key = 'version'", (str(version),))
-            conn.execute(f"PRAGMA user_version={version}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        self.migrated_from = start
-
-    # -- reading -----------------------------------------------------------------------------
-    def _connection(self) -> sqlite3.Connection:
-        conn = self._conn
-        if conn is None:
-            raise StoreClosedError(f"the store {self.path} is closed")
+            conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False,
+                                   timeout=self.busy_timeout)
+        except sqlite3.Error as error:
+            raise _classify(error, self.path) from None
+        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000)}")
+        if not self.readonly:
+            conn.execute(f"PRAGMA synchronous={self.synchronous}")
         return conn
 
-    def load(self) -> Loaded:
-        conn = self._connection()
+    def _conn(self) -> sqlite3.Connection:
+        """This thread's connection (SQLite connections are cheap, and one per thread lets
+        readers run beside the writer)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise StoreClosedError(f"the store {self.path} is closed")
+            conn = self._connect(self._uri)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def _write(self, immediate: bool = True, exclusive: bool = False) -> Iterator[Any]:
+        if self._closed:
+            raise StoreClosedError(f"the store {self.path} is closed")
+        conn = self._conn()
         try:
-            type_rows: list[TypeRow] = conn.execute(
-                "SELECT tid, name, parents FROM atom_types ORDER BY tid"
-            ).fetchall()
-            meta = dict(conn.execute("SELECT key, value FROM atomtrig_meta").fetchall())
-            next_id = int(meta.get("next_id", "1"))
-            max_id = conn.execute("SELECT MAX(id) FROM atoms").fetchone()[0] or 0
-        except sqlite3.DatabaseError as error:
+            conn.execute("BEGIN EXCLUSIVE" if exclusive else "BEGIN IMMEDIATE" if immediate else "BEGIN")
+        except sqlite3.OperationalError as error:
             raise _classify(error, self.path) from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as error:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.Error):
+                raise _classify(error, self.path) from None
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[Any]:
+        if self._closed:
+            raise StoreClosedError(f"the store {self.path} is closed")
+        conn = self._conn()
+        try:
+            yield conn
+        except sqlite3.Error as error:
+            raise _classify(error, self.path) from None
+
+    # -- loading -----------------------------------------------------------------------------------
+    def load(self) -> Loaded:
+        conn = self._conn()
+        conn.execute("BEGIN")  # one read snapshot for the cursor and every row
+        try:
+            types = [tuple(r) for r in conn.execute("SELECT tid, name, parents FROM atom_types ORDER BY tid")]
+            for tid, name, _ in types:
+                self._type_names[tid] = name
+                self._type_ids[name] = tid
+            cursor = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+        except sqlite3.Error as error:
+            conn.execute("ROLLBACK")
+            raise _classify(error, self.path) from None
+
+        def release() -> None:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
         return Loaded(
-            types=type_rows,
-            # The cursor itself: iterating it runs in C (a read error surfaces in the loader,
-            # which reports it as a damaged store).
-            atoms=conn.execute("SELECT id, tid, name, outgoing, tv FROM atoms ORDER BY id"),
-            values=self._rows("SELECT atom, key, value FROM atom_values"),  # type: ignore[arg-type]
-            next_id=max(next_id, max_id + 1),
+            types=types,  # type: ignore[arg-type]
+            atoms=self._stream(conn, "SELECT id, tid, name, outgoing, tv FROM atoms ORDER BY id"),
+            values=self._stream(conn, "SELECT atom, key, value FROM atom_values"),  # type: ignore[arg-type]
+            cursor=cursor,
+            release=release,
         )
 
-    def _rows(self, sql: str) -> Iterator[AtomRow]:
-        conn = self._connection()
+    def _stream(self, conn: sqlite3.Connection, sql: str) -> Iterator[Any]:
         try:
             cursor = conn.execute(sql)
             while True:
@@ -258,151 +288,80 @@ class SQLiteBackend(StorageBackend):
                 if not chunk:
                     return
                 yield from chunk
-        except sqlite3.DatabaseError as error:
+        except sqlite3.Error as error:
             raise _classify(error, self.path) from None
 
-    def read_state(self, namespace: str) -> dict[str, str]:
-        with self._lock:
-            rows = self._connection().execute(
-                "SELECT key, value FROM store_state WHERE namespace = ?", (namespace,)
-            ).fetchall()
-        return dict(rows)
-
-    def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when the file is sound)."""
-        with self._lock:
-            return str(self._connection().execute("PRAGMA integrity_check").fetchone()[0])
-
-    # -- writing -----------------------------------------------------------------------------
-    def apply(self, batch: Batch) -> None:
-        with self._lock:
-            conn = self._connection()
+    # -- the change feed ------------------------------------------------------------------------------
+    def changes_since(self, cursor: Any) -> tuple[list[Change], Any]:
+        conn = self._conn()
+        with self._read():
+            conn.execute("BEGIN")
             try:
-                conn.execute("BEGIN")
-                try:
-                    self._write(conn, batch)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
-            except sqlite3.Error as error:
-                raise StorageError(f"writing to {self.path} failed: {error}") from None
+                pruned = conn.execute(
+                    "SELECT value FROM atomtrig_meta WHERE key = 'feed_pruned'").fetchone()
+                if pruned is not None and int(cursor) < int(pruned[0]):
+                    top = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0]
+                    return [Change("reload")], top
+                rows = conn.execute(
+                    "SELECT seq, origin, kind, atom, key, data FROM changes WHERE seq > ? "
+                    "ORDER BY seq LIMIT 20000", (int(cursor),)).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        if not rows:
+            return [], cursor
+        origin, change = self.origin, self._change
+        return [change(kind, a, k, d) for _, o, kind, a, k, d in rows if o != origin], rows[-1][0]
 
-    @staticmethod
-    def _write(conn: sqlite3.Connection, batch: Batch) -> None:
-        if batch.clear:
-            conn.execute("DELETE FROM atom_values")
-            conn.execute("DELETE FROM atoms")
-        if batch.types:
-            conn.executemany(
-                "INSERT INTO atom_types (tid, name, parents) VALUES (?, ?, ?)", batch.types
-            )
-        if batch.inserts:
-            conn.executemany(
-                "INSERT INTO atoms (id, tid, name, outgoing, tv) VALUES (?, ?, ?, ?, ?)",
-                batch.inserts,
-            )
-        if batch.tvs:
-            conn.executemany(
-                "UPDATE atoms SET tv = ? WHERE id = ?", [(t, i) for i, t in batch.tvs.items()]
-            )
-        if batch.values:
-            puts = [(a, k, v) for (a, k), v in batch.values.items() if v is not None]
-            dels = [(a, k) for (a, k), v in batch.values.items() if v is None]
-            if puts:
-                conn.executemany(
-                    "INSERT INTO atom_values (atom, key, value) VALUES (?, ?, ?) "
-                    "ON CONFLICT (atom, key) DO UPDATE SET value = excluded.value",
-                    puts,
-                )
-            if dels:
-                conn.executemany("DELETE FROM atom_values WHERE atom = ? AND key = ?", dels)
-        if batch.removals:
-            doomed = [(i,) for i in batch.removals]
-            conn.executemany("DELETE FROM atom_values WHERE atom = ?", doomed)
-            conn.executemany("DELETE FROM atom_values WHERE key = ?", doomed)
-            conn.executemany("DELETE FROM atoms WHERE id = ?", doomed)
-        if batch.state:
-            state_puts = [(n, k, v) for (n, k), v in batch.state.items() if v is not None]
-            state_dels = [(n, k) for (n, k), v in batch.state.items() if v is None]
-            if state_puts:
-                conn.executemany(
-                    "INSERT INTO store_state (namespace, key, value) VALUES (?, ?, ?) "
-                    "ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
-                    state_puts,
-                )
-            if state_dels:
-                conn.executemany(
-                    "DELETE FROM store_state WHERE namespace = ? AND key = ?", state_dels
-                )
-        conn.execute(
-            "UPDATE atomtrig_meta SET value = ? WHERE key = 'next_id'", (str(batch.next_id),)
-        )
-        # Every commit bumps a counter: a process that let the file go (the schedule runner)
-        # sees on taking it back whether anyone else wrote in between.
-        conn.execute(
-            "INSERT INTO atomtrig_meta (key, value) VALUES ('commits', '1') ON CONFLICT (key) "
-            "DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)"
-        )
+    def prune_feed(self, now: float | None = None) -> int:
+        """Delete feed rows older than the retention time; how many went."""
+        if self.readonly:
+            return 0
+        horizon = (time.time() if now is None else now) - FEED_RETENTION
+        with self._write() as c:
+            top = c.execute("SELECT MAX(seq) FROM changes WHERE created < ?", (horizon,)).fetchone()[0]
+            if top is None:
+                return 0
+            gone = c.execute("DELETE FROM changes WHERE seq <= ?", (top,)).rowcount
+            c.execute("INSERT INTO atomtrig_meta (key, value) VALUES ('feed_pruned', ?) "
+                      "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (str(top),))
+        return int(gone)
+
+    # -- the rest ------------------------------------------------------------------------------------------
+    def check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when the file is sound)."""
+        with self._read() as c:
+            return str(c.execute("PRAGMA integrity_check").fetchone()[0])
 
     def close(self) -> None:
         with self._lock:
-            conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                if self.journal_mode == "WAL":
-                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
-            conn.close()
-
-    # -- letting the file go and taking it back (the schedule runner's windows) -------------
-    def commit_count(self) -> int:
-        """How many batches were ever committed to this file (by any process)."""
-        with self._lock:
-            row = self._connection().execute(
-                "SELECT value FROM atomtrig_meta WHERE key = 'commits'"
-            ).fetchone()
-        return int(row[0]) if row else 0
-
-    def release(self) -> None:
-        """Close the file (releasing the exclusive lock) but keep this backend usable:
-        :meth:`reacquire` opens it again. Writes in between raise ``StoreClosedError``."""
-        self.close()
-
-    def reacquire(self, wait: float = 0.0, poll: float = 0.005) -> None:
-        """Open the file again after :meth:`release`, retrying for up to ``wait`` seconds while
-        another process holds it (then ``StoreInUseError``)."""
-        import time
-
-        deadline = time.monotonic() + wait
-        while True:
-            with self._lock:
-                if self._conn is not None:
-                    return
-            try:
-                self._open()
+            if self._closed:
                 return
-            except StoreInUseError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(poll)
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for conn in connections:
+            try:
+                conn.close()
+            except sqlite3.Error:  # pragma: no cover - closing what is already broken
+                pass
 
     def describe(self) -> dict[str, object]:
+        with self._read() as c:
+            journal = c.execute("PRAGMA journal_mode").fetchone()[0]
         return {
             "backend": self.name,
+            "location": str(self.path),
             "path": str(self.path),
             "format_version": FORMAT_VERSION,
             "synchronous": self.synchronous,
-            "journal_mode": self.journal_mode,
+            "journal_mode": str(journal).upper(),
+            "readonly": self.readonly,
         }
 
 
-def _choice(argument: str, value: str, allowed: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value.upper() not in allowed:
-        raise StorageError(f"{argument} must be one of {', '.join(allowed)}, not {value!r}")
-    return value.upper()
+def _quote(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(str(path.resolve()))
 
 
 def _classify(error: sqlite3.Error, path: Path) -> StorageError:
@@ -411,4 +370,10 @@ def _classify(error: sqlite3.Error, path: Path) -> StorageError:
         return NotAStoreError(f"{path} is not an atomtrig store ({text}); it was left unchanged")
     if "malformed" in text or "corrupt" in text:
         return StoreCorruptError(f"{path} is damaged: {text}")
+    if "readonly" in text or "read-only" in text:
+        return StoreReadOnlyError(f"{path} cannot be written ({text}): is the file or its folder "
+                                  "read-only? Open it with readonly=True to look at it")
+    if "locked" in text or "busy" in text:
+        return StoreInUseError(f"{path} stayed busy (another process held a write transaction "
+                               f"past the busy timeout): {text}")
     return StorageError(f"{path}: {text}")

@@ -29,11 +29,13 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from atomtrig.core.events import ChangeEvent
+from atomtrig.core.types import types
+from atomtrig.query.allowlist import version as allow_list_version
 from atomtrig.triggers.definitions import Trigger, parse_trigger
 from atomtrig.triggers.dispatch import Dispatcher
 from atomtrig.triggers.errors import TriggerDefinitionError, TriggerError
 from atomtrig.triggers.firing import Firing, FiringJournal, InMemoryFiringJournal
-from atomtrig.triggers.options import option_values, set_trigger_options
+from atomtrig.triggers.options import check_option_names, option_values, set_trigger_options
 from atomtrig.triggers.registry import Registry
 from atomtrig.triggers.runner import Runner
 from atomtrig.triggers.schedule import Clock, Scheduler
@@ -78,6 +80,9 @@ class TriggerEngine:
         self.registry = Registry(space)
         self.scheduler = Scheduler(self, clock)
         self.dispatcher = Dispatcher(self)
+        self.runner.defer = space.when_committed
+        self._runnable: dict[Trigger, bool] = {}
+        self._runnable_version = -1
         space.add_listener(self.dispatcher)
         for link in space.get_atoms_by_type("TriggerLink"):  # a space that already holds some
             self.register(link)  # type: ignore[arg-type]
@@ -94,9 +99,16 @@ class TriggerEngine:
         self.runner.max_depth = value
 
     def use_journal(self, journal: FiringJournal) -> None:
-        """Record firings in ``journal`` from now on (the SQLite store calls this on open)."""
+        """Record firings in ``journal`` from now on (a store calls this on open)."""
         self.journal = journal
         self.runner.journal = journal
+
+    def freeze(self) -> None:
+        """Fire nothing from now on: no change, ping or schedule runs a target (a space opened
+        read-only, to look at it). Trigger links stay registered, so they can be listed."""
+        self.space.remove_listener(self.dispatcher)
+        self.scheduler.enabled = False
+        self.scheduler.stop()
 
     # -- registration (called by the dispatcher) -----------------------------------------------
     def register(self, link: Link) -> Trigger:
@@ -122,6 +134,7 @@ class TriggerEngine:
         self.registry.add(trigger)
         if trigger.kind == "scheduled":
             self.scheduler.add(trigger)
+        self.journal.registered(trigger)
         return trigger
 
     def unregister(self, link: Link) -> Trigger | None:
@@ -141,14 +154,7 @@ class TriggerEngine:
         """Add a trigger link with options set before it can fire (see
         :mod:`atomtrig.triggers.options`): ``mode="async"``, ``every_update=True``,
         ``full_query=True``, ``max_depth=4``."""
-        unknown = set(options) - {"mode", "every_update", "full_query", "max_depth"}
-        if unknown:
-            from atomtrig.triggers.errors import TriggerOptionError
-
-            raise TriggerOptionError(
-                f"unknown trigger option(s) {', '.join(sorted(unknown))}; "
-                "known: mode, every_update, full_query, max_depth"
-            )
+        check_option_names(options)
         values = option_values(**options)
         from atomtrig.core.types import types
 
@@ -200,13 +206,30 @@ class TriggerEngine:
             count += 1
         return count
 
+    def run_claimed(self, firing: Firing) -> None:
+        """Run a firing a store's worker claimed from the queue (the target's exception
+        propagates)."""
+        self.runner.run_claimed(firing)
+
+    def can_run(self, trigger: Trigger) -> bool:
+        """Whether this process's allow-list lets it run ``trigger``'s target: every grounded
+        procedure it names resolves here without a refusal (a worker claims only those)."""
+        if self._runnable_version != allow_list_version():
+            self._runnable.clear()
+            self._runnable_version = allow_list_version()
+        known = self._runnable.get(trigger)
+        if known is None:
+            known = self._runnable[trigger] = _allowed_here(trigger)
+        return known
+
     def firing_for(self, link: Link, event: ChangeEvent | None, firing_id: str,
                    due: float | None = None) -> Firing:
         """Rebuild a recorded firing (for :meth:`redeliver`) from its trigger link, event and id."""
         trigger = self.registry.by_link.get(link)
         if trigger is None:
             raise TriggerError(f"{link.short()} is not a registered trigger")
-        epoch, seq, _ = firing_id.split(":")
+        parts = firing_id.split(":")
+        epoch, seq = (parts[0], parts[1]) if len(parts) == 3 else (parts[0], parts[-1])
         firing = Firing(trigger, event, int(seq), epoch, (), due=due)
         firing._id = firing_id
         return firing
@@ -223,10 +246,11 @@ class TriggerEngine:
         return trigger
 
     def stats(self, link: Link | None = None) -> list[StatsSnapshot]:
-        """Statistics of every trigger (or of the one of ``link``)."""
-        if link is not None:
-            return [self.trigger(link).stats.snapshot()]
-        return [t.stats.snapshot() for t in self.triggers()]
+        """Statistics of every trigger (or of the one of ``link``): a store's counters, which
+        count every process's runs, when the space has one."""
+        chosen = [self.trigger(link)] if link is not None else self.triggers()
+        journal = self.journal
+        return [journal.snapshot(t) or t.stats.snapshot() for t in chosen]
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until every queued async firing has run (False if ``timeout`` passed first)."""
@@ -236,3 +260,28 @@ class TriggerEngine:
         """Stop the scheduler thread and the worker pool (after their current work)."""
         self.scheduler.stop()
         self.runner.shutdown()
+
+
+def _allowed_here(trigger: Trigger) -> bool:
+    """See :meth:`TriggerEngine.can_run`."""
+    from atomtrig.query.errors import ProcedureNotAllowedError
+    from atomtrig.query.grounded import resolve
+    from atomtrig.triggers.schema_files import check_allowed, is_file_schema
+
+    grounded = (types["GroundedSchemaNode"], types["GroundedPredicateNode"])
+    stack: list[Atom] = [trigger.link]
+    while stack:
+        atom = stack.pop()
+        if atom.is_link():
+            stack.extend(atom.out)
+        elif atom.type in grounded or any(g in atom.type.ancestors for g in grounded):
+            try:
+                if is_file_schema(atom.name):
+                    check_allowed(atom.name, trigger.folder)
+                else:
+                    resolve(atom)
+            except ProcedureNotAllowedError:
+                return False
+            except Exception:  # noqa: BLE001 - other problems are the target's, seen when it runs
+                continue
+    return True

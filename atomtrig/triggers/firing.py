@@ -45,6 +45,9 @@ class Firing:
     due: float | None = None
     """For a scheduled run: when it was due (seconds on the scheduler's clock)."""
     _id: str | None = field(default=None, repr=False)
+    inherited: int = 0
+    """Cascade depth of a firing rebuilt from a store's queue (its chain stayed in the process
+    that recorded it)."""
 
     @property
     def id(self) -> str:
@@ -56,7 +59,7 @@ class Firing:
     @property
     def depth(self) -> int:
         """How many firings are above this one in its cascade (0 for a direct change)."""
-        return len(self.chain)
+        return self.inherited + len(self.chain)
 
     def cycle_key(self) -> tuple[Any, ...]:
         """Two firings with the same key would repeat each other forever: the same trigger, fired
@@ -84,6 +87,20 @@ class FiringJournal:
 
     wraps_delivery = True
     """False when :meth:`deliver` is the plain run-then-done (the runner then inlines it)."""
+    queues_async = False
+    """True when asynchronous firings are queued by :meth:`record` itself (a store's queue,
+    run by its workers) instead of by the runner's in-memory pool."""
+
+    def registered(self, trigger: Trigger) -> None:
+        """A trigger was registered (a durable journal gives a new schedule its row)."""
+
+    def snapshot(self, trigger: Trigger) -> Any:
+        """The trigger's statistics as this journal keeps them, or None for the in-memory ones."""
+        return None
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the firings this journal queued itself have run (see :attr:`queues_async`)."""
+        return True
 
     def record(self, firing: Firing) -> None:
         """Remember ``firing`` as pending. Called before it is queued or run."""

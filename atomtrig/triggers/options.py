@@ -15,6 +15,11 @@ key (PredicateNode)    value                      meaning
                                                   link.
 ``trigger:max-depth``  ``(FloatValue n)``         Cascade depth limit for firings of this
                                                   trigger (default: the engine's, 16).
+``trigger:after-commit`` ``(FloatValue 1)``       sync only: inside ``space.transaction()``,
+                                                  run after the transaction commits (never if
+                                                  it rolls back), not inside it.
+``trigger:max-attempts`` ``(FloatValue n)``       async, in a store: tries of a firing whose
+                                                  target raises before it is parked (3).
 =====================  =========================  ===========================================
 
 Set them with :func:`set_trigger_options` (checked) or with ``cog-set-value!`` in Atomese; they
@@ -39,7 +44,11 @@ MODE_KEY = "trigger:mode"
 EVERY_KEY = "trigger:every"
 FULL_QUERY_KEY = "trigger:full-query"
 MAX_DEPTH_KEY = "trigger:max-depth"
-OPTION_KEYS = (MODE_KEY, EVERY_KEY, FULL_QUERY_KEY, MAX_DEPTH_KEY)
+AFTER_COMMIT_KEY = "trigger:after-commit"
+MAX_ATTEMPTS_KEY = "trigger:max-attempts"
+OPTION_KEYS = (MODE_KEY, EVERY_KEY, FULL_QUERY_KEY, MAX_DEPTH_KEY, AFTER_COMMIT_KEY, MAX_ATTEMPTS_KEY)
+OPTION_NAMES = ("mode", "every_update", "full_query", "max_depth", "after_commit", "max_attempts")
+DEFAULT_MAX_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +59,8 @@ class TriggerOptions:
     every_update: bool = False
     full_query: bool = False
     max_depth: int | None = None
+    after_commit: bool = False
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     @property
     def is_async(self) -> bool:
@@ -76,10 +87,10 @@ def _mode(value: Any) -> str:
     return str(text)
 
 
-def _depth(value: Any) -> int:
+def _count(value: Any, key: str = MAX_DEPTH_KEY) -> int:
     number = value[0] if isinstance(value, FloatValue) and len(value) == 1 else value
     if isinstance(number, bool) or not isinstance(number, (int, float)) or number < 1 or number != int(number):
-        raise TriggerOptionError(f"option {MAX_DEPTH_KEY!r} must be a whole number >= 1, not {value!r}")
+        raise TriggerOptionError(f"option {key!r} must be a whole number >= 1, not {value!r}")
     return int(number)
 
 
@@ -98,8 +109,20 @@ def read_options(link: Atom) -> TriggerOptions:
         mode=_mode(found[MODE_KEY]) if MODE_KEY in found else "sync",
         every_update=_flag(found[EVERY_KEY], EVERY_KEY) if EVERY_KEY in found else False,
         full_query=_flag(found[FULL_QUERY_KEY], FULL_QUERY_KEY) if FULL_QUERY_KEY in found else False,
-        max_depth=_depth(found[MAX_DEPTH_KEY]) if MAX_DEPTH_KEY in found else None,
+        max_depth=_count(found[MAX_DEPTH_KEY]) if MAX_DEPTH_KEY in found else None,
+        after_commit=_flag(found[AFTER_COMMIT_KEY], AFTER_COMMIT_KEY) if AFTER_COMMIT_KEY in found else False,
+        max_attempts=(_count(found[MAX_ATTEMPTS_KEY], MAX_ATTEMPTS_KEY) if MAX_ATTEMPTS_KEY in found
+                      else DEFAULT_MAX_ATTEMPTS),
     )
+
+
+def check_option_names(options: dict[str, Any]) -> None:
+    """Refuse option names that are not trigger options."""
+    unknown = set(options) - set(OPTION_NAMES)
+    if unknown:
+        raise TriggerOptionError(
+            f"unknown trigger option(s) {', '.join(sorted(unknown))}; known: {', '.join(OPTION_NAMES)}"
+        )
 
 
 def option_values(
@@ -107,6 +130,8 @@ def option_values(
     every_update: bool | None = None,
     full_query: bool | None = None,
     max_depth: int | None = None,
+    after_commit: bool | None = None,
+    max_attempts: int | None = None,
 ) -> dict[str, Any]:
     """The values :func:`set_trigger_options` stores, checked; keys of options left at None are
     not included."""
@@ -118,20 +143,19 @@ def option_values(
     if full_query is not None:
         result[FULL_QUERY_KEY] = FloatValue(1.0 if _flag(full_query, FULL_QUERY_KEY) else 0.0)
     if max_depth is not None:
-        result[MAX_DEPTH_KEY] = FloatValue(float(_depth(max_depth)))
+        result[MAX_DEPTH_KEY] = FloatValue(float(_count(max_depth)))
+    if after_commit is not None:
+        result[AFTER_COMMIT_KEY] = FloatValue(1.0 if _flag(after_commit, AFTER_COMMIT_KEY) else 0.0)
+    if max_attempts is not None:
+        result[MAX_ATTEMPTS_KEY] = FloatValue(float(_count(max_attempts, MAX_ATTEMPTS_KEY)))
     return result
 
 
 def set_trigger_options(link: Atom, **options: Any) -> None:
     """Store options on a trigger link: ``mode="async"``, ``every_update=True``,
-    ``full_query=True``, ``max_depth=4``. Unknown names and bad values raise
-    :class:`TriggerOptionError` before anything is stored.
+    ``full_query=True``, ``max_depth=4``, ``after_commit=True``, ``max_attempts=5``. Unknown
+    names and bad values raise :class:`TriggerOptionError` before anything is stored.
     """
-    unknown = set(options) - {"mode", "every_update", "full_query", "max_depth"}
-    if unknown:
-        raise TriggerOptionError(
-            f"unknown trigger option(s) {', '.join(sorted(unknown))}; "
-            "known: mode, every_update, full_query, max_depth"
-        )
+    check_option_names(options)
     for key, value in option_values(**options).items():
         link.set_value(key, value)

@@ -83,6 +83,9 @@ class Runner:
         self.workers = workers
         self.max_depth = max_depth
         self._pool: ThreadPoolExecutor | None = None
+        self.defer: Callable[[Callable[[], None]], bool] = lambda run: False
+        """``defer(run)`` schedules ``run()`` for after the current thread's transaction commits
+        and returns True, or returns False outside a transaction (the engine sets it)."""
         self._lock = threading.Lock()
         self._idle = threading.Condition(self._lock)
         self._outstanding = 0
@@ -96,9 +99,11 @@ class Runner:
             if problem is not None:
                 self._stop(trigger, firing, problem)
                 return
-        self.journal.record(firing)
+        journal = self.journal
+        journal.record(firing)
         if trigger.options.mode == "async":
-            self._enqueue(trigger, firing)
+            if not journal.queues_async:  # (else the store's queue has it)
+                self._enqueue(trigger, firing)
         elif _local.nesting >= SYNC_NESTING:
             deferred = _local.deferred
             if deferred is None:
@@ -113,9 +118,9 @@ class Runner:
 
     def _cascade_problem(self, trigger: Trigger, firing: Firing) -> str | None:
         limit = trigger.options.max_depth or self.max_depth
-        if len(firing.chain) >= limit:
+        if firing.depth >= limit:
             return (f"cascade depth limit {limit} reached: {firing.describe()} would be "
-                    f"firing number {len(firing.chain) + 1} of one chain (raise it with the "
+                    f"firing number {firing.depth + 1} of one chain (raise it with the "
                     f"trigger:max-depth option or the engine's max_depth)")
         key = firing.cycle_key()
         if any(f.trigger is trigger and f.cycle_key() == key for f in firing.chain):
@@ -131,7 +136,10 @@ class Runner:
 
     # -- running -----------------------------------------------------------------------------
     def run(self, trigger: Trigger, firing: Firing) -> None:
-        """Run one firing now, in this thread, recording its outcome."""
+        """Run one firing now, in this thread, recording its outcome (a trigger with
+        ``after_commit`` whose change is inside a transaction: once the transaction commits)."""
+        if trigger.options.after_commit and self.defer(lambda: self.run(trigger, firing)):
+            return
         local = _local
         nesting = local.nesting
         local.nesting = nesting + 1
@@ -180,6 +188,22 @@ class Runner:
 
     def _invoke(self, firing: Firing) -> None:
         self.execute(firing.trigger, firing)
+
+    def run_claimed(self, firing: Firing) -> None:
+        """Run a firing a store's worker claimed, in this thread (its target's exception
+        propagates: the worker records it and retries the firing later)."""
+        local = _local
+        nesting = local.nesting
+        local.nesting = nesting + 1
+        previous_chain, previous_firing = local.chain, local.firing
+        local.chain = firing.chain + (firing,)
+        local.firing = firing
+        try:
+            self.execute(firing.trigger, firing)
+        finally:
+            local.chain, local.firing, local.nesting = previous_chain, previous_firing, nesting
+        if nesting == 0 and local.deferred and not local.draining:
+            self._run_deferred()
 
     # -- the asynchronous side ---------------------------------------------------------------
     def _enqueue(self, trigger: Trigger, firing: Firing) -> None:
@@ -247,8 +271,12 @@ class Runner:
                 "wait_for_triggers() was called from an asynchronous trigger's target; it would "
                 "wait for itself. Make that trigger synchronous or do not wait inside it"
             )
+        deadline = None if timeout is None else time.monotonic() + timeout
         with self._idle:
-            return self._idle.wait_for(lambda: self._outstanding == 0, timeout)
+            if not self._idle.wait_for(lambda: self._outstanding == 0, timeout):
+                return False
+        left = None if deadline is None else max(0.0, deadline - time.monotonic())
+        return self.journal.wait(left)
 
     def shutdown(self) -> None:
         """Stop the worker threads after the queued firings ran."""

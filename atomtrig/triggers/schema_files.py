@@ -130,6 +130,13 @@ def load_entry(path: Path, name: str | None = None) -> Callable[..., Any]:
     return entry  # type: ignore[no-any-return]
 
 
+def check_allowed(name: str, folder: str | None) -> None:
+    """Raise :class:`~atomtrig.query.errors.ProcedureNotAllowedError` unless the schema file
+    ``name`` (looked up from ``folder``) may run; :class:`SchemaFileError` if it is not found."""
+    with using_folder(folder):
+        check_schema_file(locate(name), name)
+
+
 class FileSchema:
     """The callable a file-schema name resolves to; finds the file when called, so the same name
     means the file next to whichever script is running."""

@@ -1,36 +1,35 @@
 """The durable schedule runner behind ``atomtrig schedule``.
 
-It runs every ScheduledExecutionLink of a store (:mod:`.spec`) and records every run
-(:mod:`.records`). The store is single-process (SQLite with an exclusive lock), so the runner
-works in **windows**: it takes the file, does what is due, and lets the file go when it is idle
-(the next due time is more than ``idle_release`` away) and at least every ``hold`` seconds (for
-``gap`` seconds), so ``atomtrig run --store`` scripts and other runners get their turn. On
-taking the file back it reads the store's commit counter: if anyone else committed in between,
-it reloads the AtomSpace and its tables (new links start running, removed ones stop and their
-claimed runs are cancelled).
+It runs the ScheduledExecutionLinks of a store (:mod:`.spec`) and records every run
+(:mod:`.records`). Any number of runners, on any machines, may run one store's schedules at
+once; only runners do (a process that merely opens the store leaves its schedules to them).
 
-No (schedule, due time) runs twice: before running, a runner claims it with a lease row
-(``schedule-leases``, one row per (schedule, due), expiring after ``lease`` seconds) and commits
-the claim; the run's effects, its record, the next due time and the lease's deletion then commit
-together. A runner killed mid-run leaves its lease and none of the run's effects; once the lease
-has expired another runner (or the same one restarted) records that attempt as ``interrupted``
-and runs it again. (While a runner holds the file nobody else can look, so a lease seen by
-another runner always belongs to one that stopped; the expiry keeps the rule safe for a
-multi-process backend.)
+Each schedule is one row of the store's schedule table: its next due time, the runner holding
+it, a fencing token and its saved state. A runner **claims** due schedules by compare-and-set
+(:meth:`~atomtrig.storage.base.StorageBackend.claim_schedules`: a conditional UPDATE of the rows
+that are due and not held by a live runner, as APScheduler 4's data stores do), runs them, and
+completes each claim in the same transaction as the run's effects, its record and the next due
+time (:meth:`~atomtrig.storage.binding.StoreBinding.schedule_done`, fenced by the token). So no
+due time runs twice, and a runner killed mid-run commits nothing: once its lease expires another
+runner claims the schedule, records the lost run as ``interrupted`` and runs it again.
+
+A schedule row is written when its link is added (by whichever process adds it) with due time 0
+and no state: the first runner that claims it makes it *seen* and sets its first due time one
+period (or the next cron time) after that. Schedules added or removed by other processes reach the
+runner through the store's change feed; nothing is reloaded.
 
 Stopping (:meth:`ScheduleRunner.stop`, SIGINT/SIGTERM in the command): no new run starts; the
 running one finishes. An interrupt raised inside a run (a second signal) records it as
 ``interrupted``.
 
 >>> from atomtrig.triggers.scheduler.clock import ManualWallClock
->>> ScheduleRunner(lambda: None, clock=ManualWallClock(5.0)).clock.time()
-5.0
+>>> ScheduleRunner.__name__
+'ScheduleRunner'
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
+import json
 import logging
 import os
 import socket
@@ -41,19 +40,22 @@ from collections import Counter, deque
 from collections.abc import Callable
 from typing import Any
 
-from atomtrig.storage.errors import StoreInUseError
-from atomtrig.triggers.errors import TriggerDefinitionError
+from atomtrig.storage.errors import LeaseLostError
 from atomtrig.triggers import runner as trigger_runner
+from atomtrig.triggers.errors import TriggerDefinitionError
 from atomtrig.triggers.firing import Firing
 from atomtrig.triggers.scheduler import records
 from atomtrig.triggers.scheduler.clock import SystemClock, WallClock
 from atomtrig.triggers.scheduler.misfire import Plan
-from atomtrig.triggers.scheduler.records import LEASES, RUNS, STATE, lease_key, run_key
-from atomtrig.triggers.scheduler.spec import ScheduleSpec, spec_for
+from atomtrig.triggers.scheduler.records import RUNS, STATE
+from atomtrig.triggers.scheduler.spec import ScheduleSpec, schedule_id, spec_for
 
 log = logging.getLogger("atomtrig.schedule")
 
 Reporter = Callable[[dict[str, Any]], None]
+
+UNSEEN = 0.0
+"""The due time a new schedule row is written with: claimable at once, by any runner."""
 
 
 def _targets() -> Any:
@@ -63,281 +65,173 @@ def _targets() -> Any:
 
 
 class ScheduleRunner:
-    """Runs the schedules of the store that ``open_space()`` opens (an AtomSpace whose trigger
-    engine's in-process scheduler is disabled; see ``atomtrig.commands.schedule``).
+    """Runs the schedules of the store ``space`` was opened on (with its in-process scheduler
+    off: ``AtomSpace.open(location)`` leaves it off); see the module docstring.
 
-    ``lease``: seconds a claim lasts; ``keep_runs``: runs kept per schedule; ``hold``/``gap``/
-    ``idle_release``: the file-sharing windows (see the module docstring); ``wait``: how long
-    to wait for the file before giving up a window; ``poll``: the longest sleep (how soon
-    changes by other processes are seen when nothing is due); ``batch``: runs per commit.
-    ``reporter`` gets one dict per recorded run and per reload.
+    ``lease``: seconds a claim lasts; ``keep_runs``: runs kept per schedule; ``poll``: the
+    longest sleep (how soon schedules added elsewhere are seen when nothing is due); ``batch``:
+    schedules claimed (and committed) at once. ``reporter`` gets one dict per recorded run.
     """
 
     def __init__(
         self,
-        open_space: Callable[[], Any],
+        space: Any,
         *,
         clock: WallClock | None = None,
         runner_id: str | None = None,
         lease: float = 30.0,
         keep_runs: int = 20,
-        hold: float = 1.0,
-        gap: float = 0.02,
-        idle_release: float = 0.05,
-        wait: float = 30.0,
         poll: float = 1.0,
-        batch: int = 2000,
+        batch: int = 500,
         reporter: Reporter | None = None,
     ) -> None:
-        self.open_space = open_space
+        store = space.store
+        if store is None or getattr(store, "backend", None) is None:
+            raise TypeError("a ScheduleRunner runs the schedules of an AtomSpace opened on a store "
+                            "(AtomSpace.open(location)), not of an in-memory one")
+        self.space = space
+        self.store = store
+        self.backend: Any = store.backend
         self.clock: WallClock = clock or SystemClock()
         self.id = runner_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.lease = float(lease)
         self.keep = max(1, int(keep_runs))
-        self.hold, self.gap, self.idle_release = hold, gap, idle_release
-        self.wait, self.poll, self.batch = wait, poll, max(1, int(batch))
+        self.poll, self.batch = poll, max(1, int(batch))
         self.reporter = reporter
-        self.space: Any = None
-        self.backend: Any = None
-        self.held = False
-        self._held_since = 0.0
-        self._commits = -1
-        self._size = -1
-        self._links: set[Any] = set()
-        self._lead = 0.005
-        self.specs: dict[str, ScheduleSpec] = {}
-        self.state: dict[str, dict[str, Any]] = {}
-        self.leases: dict[str, dict[str, Any]] = {}
-        self._heap: list[tuple[float, int, str]] = []
-        self._tie = itertools.count()
-        self._retry: dict[str, float] = {}
-        """Schedules waiting for another runner's lease to expire -> when it does."""
         self.stop_event = threading.Event()
         self.in_run = False
         self.outcomes: Counter[str] = Counter()
         self.lateness: deque[float] = deque(maxlen=1_000_000)
-        self.reloads = 0
+        self._legacy: dict[str, dict[str, Any]] | None = None
+        self._owns_space = False
 
-    # -- the file: taking it, letting it go, reloading -----------------------------------------
-    def _binding(self) -> Any:
-        return self.space._store
+    @classmethod
+    def open(cls, location: str, *, settings: dict[str, Any] | None = None,
+             **options: Any) -> ScheduleRunner:
+        """A runner for the store at ``location`` (which must exist), on a space of its own
+        that :meth:`close` closes; ``settings`` go to ``AtomSpace.open``.
 
-    def acquire(self) -> None:
-        """Hold the store (open it, or take it back); reload if another process wrote to it."""
-        if self.held:
-            return
-        if self.space is not None:
-            t0 = time.perf_counter()
-            self.backend.reacquire(self.wait)
-            took = time.perf_counter() - t0
-            self._lead = min(0.05, 0.8 * self._lead + 0.2 * (2 * took + 0.002))
-            if self.backend.commit_count() != self._commits:
-                self._drop_space()
-        if self.space is None:
-            self._load()
-        self.held = True
-        self._held_since = time.monotonic()
+        >>> import os, tempfile, atomtrig
+        >>> path = os.path.join(tempfile.mkdtemp(), "kb.db")
+        >>> atomtrig.AtomSpace.open(path).close()
+        >>> runner = ScheduleRunner.open(path)
+        >>> runner.step() is None  # nothing scheduled
+        True
+        >>> runner.close()
+        """
+        from atomtrig.space import AtomSpace
 
-    def release(self) -> None:
-        """Let the store go (keeping the AtomSpace in memory for the next window)."""
-        if self.held and self.backend is not None:
-            self._commits = self.backend.commit_count()
-            self.backend.release()
-        self.held = False
+        space = AtomSpace.open(location, create=False, **(settings or {}))
+        try:
+            runner = cls(space, **options)
+        except BaseException:
+            space.close()
+            raise
+        runner._owns_space = True
+        return runner
 
-    def _drop_space(self) -> None:
-        space, self.space = self.space, None
-        if space is not None:
-            space.triggers.close()
-        if self.backend is not None:
-            self.backend.release()
-        self.backend = None
-
-    def _load(self) -> None:
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                space = self.open_space()
-                break
-            except StoreInUseError:
-                if time.monotonic() >= deadline:
-                    raise
-                time.sleep(0.005)
-        self.space = space
-        self.backend = space._store.backend
-        self.reloads += 1
-        binding = self._binding()
-        self.state = records.load(binding, STATE)
-        self.leases = records.load(binding, LEASES)
-        self._sync(self.clock.time())
-        self._report({"event": "loaded", "schedules": len(self.specs), "reloads": self.reloads})
-
-    def _sync(self, now: float) -> None:
-        """Match the tables to the registered ScheduledExecutionLinks: new ones get a state row,
-        removed ones lose theirs (their claimed runs are cancelled)."""
-        binding = self._binding()
-        live: dict[str, ScheduleSpec] = {}
-        invalid: dict[str, tuple[str, str]] = {}
-        invalid_links: set[Any] = set()
-        for trigger in self.space.triggers.triggers():
-            if trigger.kind != "scheduled":
-                continue
-            try:
-                spec = spec_for(trigger)
-            except TriggerDefinitionError as error:
-                from atomtrig.core.printer import to_oneline
-                from atomtrig.triggers.scheduler.spec import schedule_id
-
-                text = to_oneline(trigger.link)
-                invalid[schedule_id(text)] = (text, str(error))
-                invalid_links.add(trigger.link)
-                continue
-            live[spec.sid] = spec
-        for sid, (text, problem) in invalid.items():
-            bad = self.state.get(sid) or records.new_state(text, now, None)
-            if bad.get("invalid") != problem:
-                bad["invalid"] = problem
-                self.state[sid] = bad
-                records.put(binding, STATE, sid, bad)
-        for sid, spec in live.items():
-            found = self.state.get(sid)
-            if found is None:
-                st = records.new_state(spec.text, now, spec.first_due(now))
-                self.state[sid] = st
-                records.put(binding, STATE, sid, st)
-            elif found.get("invalid"):
-                found["invalid"] = None
-                if found.get("next") is None and not found.get("finished"):
-                    found["next"] = spec.first_due(now)
-                records.put(binding, STATE, sid, found)
-        for sid in [s for s in self.state if s not in live and s not in invalid]:
-            self._forget(sid, now)
-        self.specs = live
-        self._links = {spec.trigger.link for spec in live.values()} | invalid_links
-        self._heap = [(row["next"], next(self._tie), sid) for sid, row in self.state.items()
-                      if sid in live and row.get("next") is not None]
-        heapq.heapify(self._heap)
-        self._size = len(self.space)
-        binding.commit_pending()
-
-    def _forget(self, sid: str, now: float) -> None:
-        """A removed schedule: its claimed runs are cancelled, its rows deleted."""
-        binding = self._binding()
-        st = self.state.pop(sid, None)
-        for key in [k for k in self.leases if k.startswith(sid + "@")]:
-            lease = self.leases.pop(key)
-            records.put(binding, LEASES, key, None)
-            self._report({"event": "run", "sid": sid, "link": (st or {}).get("link"),
-                          "due": lease.get("due"), "outcome": "cancelled",
-                          "error": "the schedule was removed"})
-        records.put(binding, STATE, sid, None)
-        for slot in range(self.keep):
-            records.put(binding, RUNS, f"{sid}:{slot}", None)
-        self.specs.pop(sid, None)
-        self._report({"event": "removed", "sid": sid, "link": (st or {}).get("link")})
-
-    # -- one window ----------------------------------------------------------------------------
-    def next_due(self) -> float | None:
-        heap = self._heap
-        while heap:
-            due, _, sid = heap[0]
-            st = self.state.get(sid)
-            if st is not None and sid in self.specs and (
-                    st.get("next") == due or self._retry.get(sid) == due):
-                return due
-            heapq.heappop(heap)
-        return None
-
+    # -- one step ----------------------------------------------------------------------------------
     def step(self) -> float | None:
-        """Hold the store and run everything due at the clock's time; returns the next due time
+        """Claim and run everything due at the clock's time; the next due time of any schedule
         (None: nothing scheduled)."""
-        self.acquire()
-        now = self.clock.time()
-        self._own_changes(now)
-        work: list[tuple[ScheduleSpec, Plan, int, float | None, list[dict[str, Any]]]] = []
-        postponed: list[tuple[float, str]] = []
-        heap = self._heap
-        while heap and heap[0][0] <= now and not self.stop_event.is_set():
-            due, _, sid = heapq.heappop(heap)
-            spec, st = self.specs.get(sid), self.state.get(sid)
-            if spec is None or st is None:
-                continue
-            if st.get("next") != due:
-                if self._retry.get(sid) != due or st.get("next") is None:
-                    continue
-                due = st["next"]  # a postponed schedule whose blocking lease has expired
-            self._retry.pop(sid, None)
-            if spec.trigger.link._space is not self.space:
-                self._forget(sid, now)
-                continue
-            dues, unlisted, following = spec.overdue(due, now)
-            takeovers, blocked_until = self._check_leases(sid, dues, now)
-            if blocked_until is not None:  # another runner's unexpired claim
-                postponed.append((blocked_until, sid))
-                continue
-            work.append((spec, spec.policy.plan(dues, now), unlisted, following, takeovers))
-        for when, sid in postponed:
-            heapq.heappush(heap, (when, next(self._tie), sid))
-            self._retry[sid] = when
-        if work:
-            self._claim(work, now)
-            self._run(work)
-            self._own_changes(self.clock.time())
-        return self.next_due()
+        while not self.stop_event.is_set():
+            now = self.clock.time()
+            claims = self.backend.claim_schedules(self.id, now, self.batch, self.lease)
+            if not claims:
+                break
+            self.store.sync()  # bodies and conditions see what other processes committed
+            self._run_claims(claims, now)  # (its runs may have added schedules due now)
+        return self.backend.next_schedule_due()
 
-    def _own_changes(self, now: float) -> None:
-        """Schedules added or removed by this runner's own runs (cheap unless atoms changed)."""
-        if len(self.space) != self._size:
-            self._size = len(self.space)
-            if set(self.space.get_atoms_by_type("ScheduledExecutionLink")) != self._links:
-                self._sync(now)
+    def _run_claims(self, claims: list[Any], now: float) -> None:
+        store = self.store
+        try:
+            with store.transaction():
+                for claim in claims:
+                    self._run_claim(claim, now)
+        except LeaseLostError as error:  # a removal or a faster runner: nothing was committed
+            self._report({"event": "lost", "error": str(error)})
+            for claim in claims:
+                self._report({"event": "run", "link": None, "due": claim.due,
+                              "outcome": "cancelled", "error": str(error)})
 
-    def _check_leases(self, sid: str, dues: list[float], now: float
-                      ) -> tuple[list[dict[str, Any]], float | None]:
-        takeovers = []
-        for due in dues:
-            lease = self.leases.get(lease_key(sid, due))
-            if lease is None or lease.get("runner") == self.id:
-                continue
-            if lease["expires"] > now:
-                return [], lease["expires"]
-            takeovers.append(lease)
-        return takeovers, None
+    def _trigger(self, trigger_id: int) -> Any:
+        link = self.store.atom_of(trigger_id)
+        if link is None:
+            self.store.sync()
+            link = self.store.atom_of(trigger_id)
+        if link is None:
+            return None
+        try:
+            return self.space.triggers.trigger(link)
+        except Exception:  # noqa: BLE001 - not (or no longer) a registered trigger
+            return None
 
-    def _claim(self, work: list[Any], now: float) -> None:
-        binding = self._binding()
-        expires = now + self.lease
-        head = f'{{"runner":{records._dumps(self.id)},"claimed":{now!r},"expires":{expires!r}'
-        leases = self.leases
-        with binding.transaction():
-            for spec, plan, _, _, _ in work:
-                for due, _ in plan.run:
-                    key = lease_key(spec.sid, due)
-                    leases[key] = {"runner": self.id, "claimed": now, "expires": expires,
-                                   "due": due, "sid": spec.sid}
-                    binding.put_state(LEASES, key,
-                                      f'{head},"due":{due!r},"sid":"{spec.sid}"}}')
+    def _run_claim(self, claim: Any, now: float) -> None:
+        store = self.store
+        trigger = self._trigger(claim.trigger)
+        if trigger is None:  # gone, or not readable here: the claim lapses after its lease
+            return
+        from atomtrig.core.printer import to_oneline
 
-    def _run(self, work: list[Any]) -> None:
-        binding = self._binding()
-        index = 0
-        while index < len(work):
-            chunk = work[index:index + self.batch]
-            index += len(chunk)
-            with binding.transaction():
-                for spec, plan, unlisted, following, takeovers in chunk:
-                    self._run_schedule(spec, plan, unlisted, following, takeovers)
-
-    def _run_schedule(self, spec: ScheduleSpec, plan: Plan, unlisted: int,
-                      following: float | None, takeovers: list[dict[str, Any]]) -> None:
-        binding = self._binding()
-        sid, st = spec.sid, self.state[spec.sid]
-        for lease in takeovers:
+        try:
+            spec = spec_for(trigger)
+        except TriggerDefinitionError as error:
+            text = to_oneline(trigger.link)
+            st = self._state(claim, text, now)
+            st["invalid"] = str(error)
+            self._report({"event": "invalid", "link": text, "error": str(error)})
+            store.schedule_done(claim.trigger, self.id, claim.token, None,
+                                records.encode_state(st, json.dumps(text)))
+            return
+        st = self._state(claim, spec.text, now)
+        st["invalid"] = None
+        due = claim.due
+        if claim.state is None and due == UNSEEN:  # first seen now: no run yet
+            if st.get("next") is None or st.get("finished"):
+                st["next"] = None if st.get("finished") else spec.first_due(now)
+            store.schedule_done(claim.trigger, self.id, claim.token, st["next"],
+                                records.encode_state(st, spec.text_json))
+            return
+        if claim.taken_from and claim.taken_from != self.id:
             self._record(spec, st, {
-                "due": lease["due"], "start": lease.get("claimed"), "end": None,
-                "outcome": "interrupted", "runner": lease.get("runner"),
-                "error": "the runner stopped during the run; its lease expired and "
-                         f"{self.id} took the run over"})
+                "due": due, "start": None, "end": None, "outcome": "interrupted",
+                "runner": claim.taken_from,
+                "error": f"the runner stopped during the run; its lease expired and {self.id} "
+                         "took the run over"})
+        dues, unlisted, following = spec.overdue(due, now)
+        plan = spec.policy.plan(dues, now)
+        self._run_plan(spec, st, plan, unlisted, following)
+        store.schedule_done(claim.trigger, self.id, claim.token, st["next"],
+                            records.encode_state(st, spec.text_json))
+
+    def _state(self, claim: Any, text: str, now: float) -> dict[str, Any]:
+        if claim.state:
+            try:
+                found = json.loads(claim.state)
+                if isinstance(found, dict) and "totals" in found:
+                    return found
+            except ValueError:
+                pass
+        legacy = self._adopt(text)
+        if legacy is not None:
+            return legacy
+        return records.new_state(text, now, None)
+
+    def _adopt(self, text: str) -> dict[str, Any] | None:
+        """A schedule's state as a runner of format 1 kept it (in the store's state rows)."""
+        if self._legacy is None:
+            self._legacy = records.load(self.store, STATE)
+        if not self._legacy:
+            return None
+        sid = schedule_id(text)
+        found = self._legacy.pop(sid, None)
+        if found is not None:
+            self.store.put_state(STATE, sid, None)
+        return found
+
+    def _run_plan(self, spec: ScheduleSpec, st: dict[str, Any], plan: Plan, unlisted: int,
+                  following: float | None) -> None:
         if plan.missed or unlisted:
             first = plan.missed[0] if plan.missed else None
             self._record(spec, st, {
@@ -346,25 +240,14 @@ class ScheduleRunner:
                 "start": None, "end": None, "runner": self.id,
                 "error": f"{len(plan.missed) + unlisted} run(s) more than "
                          f"{spec.policy.grace:g}s late (misfire policy {spec.policy.mode})"})
-        for position, (due, covers) in enumerate(plan.run):
+        for due, covers in plan.run:
             if self.stop_event.is_set():
-                for later, _ in plan.run[position:]:
-                    self.leases.pop(lease_key(sid, later), None)
-                    records.put(binding, LEASES, lease_key(sid, later), None)
                 st["next"] = due
-                records.put(binding, STATE, sid, st)
                 return
-            row = self._run_one(spec, due, covers)
-            self._record(spec, st, row)
-            key = lease_key(sid, due)
-            self.leases.pop(key, None)
-            binding.put_state(LEASES, key, None)
+            self._record(spec, st, self._run_one(spec, due, covers))
         st["next"] = following
         if following is None:
             st["finished"] = True
-        else:
-            heapq.heappush(self._heap, (following, next(self._tie), sid))
-        binding.put_state(STATE, sid, records.encode_state(st, spec.text_json))
 
     def _record(self, spec: ScheduleSpec, st: dict[str, Any], row: dict[str, Any]) -> None:
         row["sid"] = spec.sid
@@ -375,7 +258,7 @@ class ScheduleRunner:
         totals = st["totals"]
         totals[outcome] = totals.get(outcome, 0) + count
         st["last"] = row
-        self._binding().put_state(RUNS, f"{spec.sid}:{number % self.keep}", records._dumps(row))
+        self.store.put_state(RUNS, f"{spec.sid}:{number % self.keep}", records._dumps(row))
         self.outcomes[outcome] += count
         if self.reporter is not None:
             self.reporter({"event": "run", "link": spec.text, **row})
@@ -393,10 +276,11 @@ class ScheduleRunner:
         t0 = time.perf_counter()
         self.in_run = True
         try:
-            if trigger.condition is not None and not _targets().condition_holds(engine, trigger):
-                outcome = "skipped"
-            else:
-                _targets().run_target(engine, trigger, firing)
+            with self.store.transaction():  # a failing body's effects are undone
+                if trigger.condition is not None and not _targets().condition_holds(engine, trigger):
+                    outcome = "skipped"
+                else:
+                    _targets().run_target(engine, trigger, firing)
         except KeyboardInterrupt:
             outcome, error = "interrupted", "stopped by a signal during the run"
             self.stop_event.set()
@@ -418,42 +302,28 @@ class ScheduleRunner:
             row["covers"] = covers
         return row
 
-    # -- running until stopped -------------------------------------------------------------------
+    # -- running until stopped -----------------------------------------------------------------------
     def stop(self) -> None:
         """Ask the runner to stop: no new run starts; the running one finishes."""
         self.stop_event.set()
 
     def run_forever(self) -> None:
-        """Run windows until :meth:`stop`; the store is let go on the way out."""
-        try:
-            while not self.stop_event.is_set():
-                try:
-                    following = self.step()
-                except StoreInUseError as error:
-                    self._report({"event": "busy", "error": str(error)})
-                    self.clock.sleep(self.gap, self.stop_event)
-                    continue
-                if self.stop_event.is_set():
-                    break
-                now = self.clock.time()
-                wait = self.poll if following is None else min(self.poll, following - now)
-                held_for = time.monotonic() - self._held_since
-                if wait > self.idle_release or held_for > self.hold:
-                    self.release()
-                    # Wake early enough to have the file back by the due time.
-                    self.clock.sleep(max(wait - self._lead, self.gap), self.stop_event)
-                elif wait > 0:
-                    self.clock.sleep(wait, self.stop_event)
-        finally:
-            self.close()
+        """Claim and run due schedules until :meth:`stop`."""
+        while not self.stop_event.is_set():
+            following = self.step()
+            if self.stop_event.is_set():
+                break
+            now = self.clock.time()
+            wait = self.poll if following is None else min(self.poll, following - now)
+            if wait > 0:
+                self.clock.sleep(wait, self.stop_event)
 
     def close(self) -> None:
-        """Let the store go and stop the AtomSpace's trigger machinery."""
-        if self.space is not None:
-            if self.held:
-                self._binding().commit_pending()
-            self.release()
-            self.space.triggers.close()
+        """Stop; close the space if :meth:`open` opened it."""
+        self.stop_event.set()
+        if self._owns_space:
+            self._owns_space = False
+            self.space.close()
 
     def _report(self, event: dict[str, Any]) -> None:
         if self.reporter is not None:
