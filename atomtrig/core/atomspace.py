@@ -813,16 +813,26 @@ def _drop_holder(member: Atom, link: Link) -> None:
     if holders is link:
         member._incoming = None
     elif holders.__class__ is list:
-        holders.remove(link)  # type: ignore[union-attr]
+        _take_out(holders, link)  # type: ignore[arg-type]
         if len(holders) == 1:  # type: ignore[arg-type]
             member._incoming = holders[0]  # type: ignore[index]
     elif holders.__class__ is dict:
         bucket = holders[link.type]  # type: ignore[index]
-        bucket.remove(link)
+        _take_out(bucket, link)
         if not bucket:
             del holders[link.type]  # type: ignore[union-attr]
             if not holders:
                 member._incoming = None
+
+
+def _take_out(holders: list[Link], link: Link) -> None:
+    """Remove ``link`` from a holder list. The newest link is last, and removals come newest
+    first (a rollback, a recursive removal), so looking at the end first keeps undoing ``n``
+    links of one hub linear instead of quadratic."""
+    if holders[-1] is link:
+        holders.pop()
+    else:
+        holders.remove(link)
 
 
 def _upward_closure(atom: Atom) -> list[Atom]:

@@ -230,6 +230,8 @@ class SQLiteBackend(SQLStore):
         if self._closed:
             raise StoreClosedError(f"the store {self.path} is closed")
         conn = self._conn()
+        if conn.in_transaction:  # a write an interrupt (Ctrl-C) cut short: it never committed
+            conn.execute("ROLLBACK")
         try:
             conn.execute("BEGIN EXCLUSIVE" if exclusive else "BEGIN IMMEDIATE" if immediate else "BEGIN")
         except sqlite3.OperationalError as error:
