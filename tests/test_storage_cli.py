@@ -99,3 +99,34 @@ def test_a_file_that_is_not_a_store_gives_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not an atomtrig store" in result.stderr and "Traceback" not in result.stderr
     assert path.read_text(encoding="utf-8") == "hello\n"
+
+
+def test_inspecting_a_store_that_does_not_exist_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "typo.db"
+    for args in (["dump"], ["store"], ["triggers"], ["schedule", "--list"],
+                 ["feedback", "leaderboard"]):
+        result = atomtrig_cmd(*args, "--store", str(path))
+        assert result.returncode == 2, (args, result.stderr)
+        assert "no such store" in result.stderr and "Traceback" not in result.stderr
+        assert not path.exists()
+
+
+def test_inspecting_commands_deliver_nothing_and_change_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    marker = tmp_path / "ran"
+    space = atomtrig.AtomSpace.open(path, workers=0)
+    hub = space.add_node("Concept", "hub")
+    body = space.add_link("ExecutionOutput", [
+        space.add_node("GroundedSchema", "py:pathlib.Path.touch"),
+        space.add_link("List", [space.add_node("Concept", str(marker))])])
+    space.add_trigger("RelationshipTrigger", [hub, body], mode="async")
+    space.add_link("Inheritance", [space.add_node("Concept", "x"), hub])  # queued, never run
+    space.close()
+    before = path.read_bytes()
+    for args in (["dump"], ["store"], ["triggers"], ["triggers", "--failed"],
+                 ["schedule", "--list"]):
+        result = atomtrig_cmd(*args, "--store", str(path), "--allow-module", "pathlib")
+        assert result.returncode == 0, (args, result.stderr)
+    assert not marker.exists()
+    assert path.read_bytes() == before
+    assert "1 queued" in atomtrig_cmd("store", "--store", str(path)).stdout

@@ -263,3 +263,75 @@ def test_a_stored_type_that_conflicts_with_this_process_is_a_clear_error(tmp_pat
     subprocess.run([sys.executable, "-c", child, str(path)], check=True, timeout=120)
     atomtrig.declare_type("StorageConflictNode", ["PredicateNode"])  # same name, other parent
     _assert_refused_unchanged(path, StorageError, "StorageConflictNode.*cannot be restored")
+
+
+def test_an_empty_file_is_refused_and_left_empty(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    path.write_bytes(b"")
+    _assert_refused_unchanged(path, StoreCorruptError, "empty file")
+    assert path.read_bytes() == b""
+
+
+def test_a_store_whose_text_does_not_decode_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    _make_store(path, 5)
+    # One flipped byte in a name: the row is no longer UTF-8.
+    _execute_sql(path, "UPDATE atoms SET name = CAST(X'6EFF' AS TEXT) WHERE name = 'n3'")
+    _assert_refused_unchanged(path, StoreCorruptError, "damaged")
+
+
+def test_a_store_failing_quick_check_is_refused_and_left_unchanged(tmp_path: Path) -> None:
+    path = tmp_path / "kb.db"
+    _make_store(path, 2000)
+    conn = sqlite3.connect(path)
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'atoms_hash'"
+                        " OR (tbl_name = 'atoms' AND type = 'index')").fetchone()[0]
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    data[start + 8 : start + 40] = bytes(reversed(data[start + 8 : start + 40]))  # an index page
+    path.write_bytes(bytes(data))
+    before = path.read_bytes()
+    with pytest.raises(StoreCorruptError, match="damaged"):
+        atomtrig.AtomSpace.open(path)
+    assert path.read_bytes() == before
+
+
+def test_a_read_only_file_is_named_as_such_and_can_still_be_inspected(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "kb.db"
+    _make_store(path, 3)
+    path.chmod(0o444)
+    try:
+        if os.access(path, os.W_OK):
+            pytest.skip("running as a user who may write any file (root)")
+        with pytest.raises(StorageError, match="read-only"):
+            atomtrig.AtomSpace.open(path)
+        space = atomtrig.AtomSpace.open(path, readonly=True)
+        assert len(space) == 6
+        space.close()
+    finally:
+        path.chmod(0o644)
+
+
+def test_a_read_only_open_refuses_changes_and_runs_nothing(tmp_path: Path) -> None:
+    from atomtrig.storage import StoreReadOnlyError
+
+    path = tmp_path / "kb.db"
+    writer = atomtrig.AtomSpace.open(path, workers=0)
+    hub = writer.add_node("Concept", "hub")
+    body = writer.add_link("ExecutionOutput", [writer.add_node("GroundedSchema", "py:os.system")])
+    writer.add_trigger("RelationshipTrigger", [hub, body], mode="async")
+    writer.add_link("Inheritance", [writer.add_node("Concept", "x"), hub])  # a queued firing
+    writer.close()
+    before = path.read_bytes()
+    atomtrig.allow_module("os")  # even allowed, a read-only open delivers nothing
+    space = atomtrig.AtomSpace.open(path, readonly=True)
+    assert space.store.backend.queue_depth()["queued"] == 1
+    with pytest.raises(StoreReadOnlyError, match="read-only"):
+        space.add_node("Concept", "y")
+    assert space.get_node("Concept", "y") is None  # undone in memory too
+    space.close()
+    assert path.read_bytes() == before

@@ -370,7 +370,7 @@ def _classify(error: sqlite3.Error, path: Path) -> StorageError:
     text = str(error)
     if "not a database" in text:
         return NotAStoreError(f"{path} is not an atomtrig store ({text}); it was left unchanged")
-    if "malformed" in text or "corrupt" in text:
+    if "malformed" in text or "corrupt" in text or "decode" in text:
         return StoreCorruptError(f"{path} is damaged: {text}")
     if "readonly" in text or "read-only" in text:
         return StoreReadOnlyError(f"{path} cannot be written ({text}): is the file or its folder "
