@@ -1,4 +1,4 @@
-"""Schedule runner benchmark (issue 7): N schedules due every second on one runner.
+"""Schedule runner benchmark: N schedules due every second on 1, 2 or 4 runners.
 
 Each schedule is ``(ScheduledExecutionLink (NumberNode 1000) (ConceptNode "Repeating")
 (ExecutionOutputLink (GroundedSchemaNode "py:bench-schedule-tick") (ListLink (Concept
@@ -10,10 +10,10 @@ Contenders:
 
 - ``floor`` (the baseline): a hand-written loop over a ``heapq`` of due times calling ``tick``
   directly, in memory, no store: what any scheduler in one Python process pays at least.
-- ``durable-spread``: ``atomtrig schedule``'s runner (:class:`ScheduleRunner`) on an SQLite
-  store, the schedules' due times spread over the second (as when they were added at different
-  times; the runner's state rows are seeded so).
-- ``durable-aligned``: the same with every schedule due at the same instant (all added at
+- ``durable-spread-Kr``: K ``atomtrig schedule`` runners (:class:`ScheduleRunner`, each in its
+  own process) sharing an SQLite store, the schedules' due times spread over the second (as
+  when they were added at different times; the schedule rows are seeded so).
+- ``durable-aligned-1r``: one runner with every schedule due at the same instant (all added at
   once): each second, N runs come due together, so the last ones wait for the first ones.
 
 ``step-cost``: CPU time (``time.process_time``) per run of one ``ScheduleRunner.step()`` with
@@ -21,8 +21,7 @@ min(N, 2,000) runs due at once on a manual clock (no waiting), and of the body a
 bookkeeping costs whatever the machine's load does to wall-clock figures.
 
 Run: ``python -m bench.bench_schedule [--n 10000] [--seconds 8] [--repeats 3] [--markdown F]``.
-Target: p99 lateness < 100 ms at N = 10,000 (``durable-spread`` and ``durable-aligned`` both
-checked).
+Target: p99 lateness < 100 ms at N = 10,000 (every durable contender checked).
 """
 
 from __future__ import annotations
@@ -116,17 +115,52 @@ def floor_target(probe: Any, n: int, seconds: float) -> dict[str, Any]:
             "missed": 0}
 
 
-def durable_target(probe: Any, n: int, seconds: float, spread: bool) -> dict[str, Any]:
-    from atomtrig.commands.schedule import opener
+_RUNNER = """
+import json, sys, threading, time
+sys.path.insert(0, sys.argv[2])
+from bench import bench_schedule
+from bench.bench_schedule import _cpu
+from atomtrig.triggers.scheduler import ScheduleRunner
+bench_schedule._register()
+warm, end = float(sys.argv[3]), float(sys.argv[4])
+runner = ScheduleRunner.open(sys.argv[1], keep_runs=2, poll=0.05)
+print("ready", flush=True)
+marks = {}
+def stopper():
+    while time.time() < warm:
+        time.sleep(0.005)
+    marks["cpu0"], marks["wall0"], marks["i0"] = _cpu(), time.time(), len(runner.lateness)
+    while time.time() < end:
+        time.sleep(0.01)
+    marks["cpu1"], marks["wall1"], marks["i1"] = _cpu(), time.time(), len(runner.lateness)
+    runner.stop()
+thread = threading.Thread(target=stopper, daemon=True)
+thread.start()
+runner.run_forever()
+thread.join()
+late = list(runner.lateness)[marks["i0"]:marks["i1"]]
+cpu = (marks["cpu1"] - marks["cpu0"]) / (marks["wall1"] - marks["wall0"])
+print(json.dumps({"late": late, "cpu": cpu, "missed": runner.outcomes.get("missed", 0)}), flush=True)
+runner.close()
+"""
+
+
+def durable_target(probe: Any, n: int, seconds: float, spread: bool,
+                   runners: int = 1) -> dict[str, Any]:
+    """``runners`` ``atomtrig schedule`` runners (processes) on one SQLite store with ``n``
+    schedules due every second, seeded to start a few seconds from now."""
+    import json
+    import sqlite3
+    import subprocess
+
+    import atomtrig
     from atomtrig.core.printer import to_oneline
-    from atomtrig.triggers.scheduler import ScheduleRunner
     from atomtrig.triggers.scheduler import records
-    from atomtrig.triggers.scheduler.spec import schedule_id
 
     _register()
     folder = tempfile.mkdtemp(prefix="bench_schedule_")
     path = str(Path(folder) / "kb.db")
-    space = opener(path)()
+    space = atomtrig.AtomSpace.open(path, workers=0)
     schema = space.add_node("GroundedSchema", "py:bench-schedule-tick")
     period = space.add_node("Number", "1000")
     repeating = space.add_node("Concept", "Repeating")
@@ -134,41 +168,33 @@ def durable_target(probe: Any, n: int, seconds: float, spread: bool) -> dict[str
         links = [space.add_link("ScheduledExecutionLink", [period, repeating, space.add_link(
             "ExecutionOutput", [schema, space.add_link("List", [space.add_node("Concept", f"s_{i}")])])])
             for i in range(n)]
-    start = time.time() + 3600.0  # the runner's clock is moved here once it has loaded
-    with space.transaction():
-        for i, link in enumerate(links):
-            text = to_oneline(link)
-            first = start + (i / n if spread else 0.0)
-            records.put(space._store, records.STATE, schedule_id(text),
-                        records.new_state(text, start - 1.0, round(first, 6)))
+    ids = [space.store.atom_id(link) for link in links]
+    texts = [to_oneline(link) for link in links]
     space.close()
-    clock = _ShiftedClock()
-    runner = ScheduleRunner(opener(path), keep_runs=2, clock=clock)
-    runner.acquire()  # loads the store (seconds for 10,000 schedules): not part of the figure
-    clock.shift = start - 0.5 - time.time()  # half a second before the first due time
-    warm = start + 1.0
-    end = start + seconds
-    marks: dict[str, float] = {}
-
-    def stopper() -> None:
-        while clock.time() < warm:
-            time.sleep(0.005)
-        marks["cpu0"], marks["wall0"], marks["i0"] = _cpu(), time.time(), len(runner.lateness)
-        while clock.time() < end:
-            time.sleep(0.01)
-        marks["cpu1"], marks["wall1"], marks["i1"] = _cpu(), time.time(), len(runner.lateness)
-        runner.stop()
-
-    thread = threading.Thread(target=stopper, daemon=True)
-    thread.start()
-    runner.run_forever()
-    thread.join()
-    late = list(runner.lateness)[int(marks["i0"]):int(marks["i1"])]
+    start = time.time() + 4.0 + runners  # the runners have opened the store by then
+    rows = []
+    for i, (atom_id, text) in enumerate(zip(ids, texts)):
+        first = round(start + (i / n if spread else 0.0), 6)
+        state = records.encode_state(records.new_state(text, start - 1.0, first), json.dumps(text))
+        rows.append((first, state, atom_id))
+    conn = sqlite3.connect(path)
+    conn.executemany("UPDATE schedules SET next_due = ?, state = ? WHERE trigger = ?", rows)
+    conn.commit()
+    conn.close()
+    root = str(Path(__file__).resolve().parent.parent)
+    warm, end = start + 1.0, start + seconds
+    children = [subprocess.Popen([sys.executable, "-c", _RUNNER, path, root, repr(warm), repr(end)],
+                                 stdout=subprocess.PIPE, text=True) for _ in range(runners)]
+    results = []
+    for child in children:
+        assert child.stdout is not None
+        lines = child.stdout.read().splitlines()
+        child.wait(60)
+        results.append(json.loads(lines[-1]))
+    late = [x for r in results for x in r["late"]]
     p50, p99 = _percentiles(late)
-    cpu = (marks["cpu1"] - marks["cpu0"]) / (marks["wall1"] - marks["wall0"])
-    result = {"p50": p50, "p99": p99, "cpu": cpu * 100,
-              "runs": len(late) / (marks["wall1"] - marks["wall0"]),
-              "missed": runner.outcomes.get("missed", 0), "calls": CALLS[0]}
+    result = {"p50": p50, "p99": p99, "cpu": sum(r["cpu"] for r in results) * 100,
+              "runs": len(late) / (seconds - 1.0), "missed": sum(r["missed"] for r in results)}
     for f in Path(folder).iterdir():
         f.unlink()
     os.rmdir(folder)
@@ -179,13 +205,12 @@ def step_cost_target(probe: Any, n: int, steps: int = 6) -> dict[str, Any]:
     """CPU time per run of ``ScheduleRunner.step()`` with ``n`` runs due at once (a manual
     clock: no waiting), and of the body alone (``space.execute`` of the same link)."""
     import atomtrig
-    from atomtrig.commands.schedule import opener
     from atomtrig.triggers.scheduler import ManualWallClock, ScheduleRunner
 
     _register()
     folder = tempfile.mkdtemp(prefix="bench_schedule_")
     path = str(Path(folder) / "kb.db")
-    space = opener(path)()
+    space = atomtrig.AtomSpace.open(path, workers=0)
     schema = space.add_node("GroundedSchema", "py:bench-schedule-tick")
     with space.transaction():
         for i in range(n):
@@ -195,7 +220,7 @@ def step_cost_target(probe: Any, n: int, steps: int = 6) -> dict[str, Any]:
                     "List", [space.add_node("Concept", f"s_{i}")])])])
     space.close()
     clock = ManualWallClock(1e9)
-    runner = ScheduleRunner(opener(path), clock=clock)
+    runner = ScheduleRunner.open(path, clock=clock)
     runner.step()
     costs = []
     for _ in range(steps):
@@ -228,10 +253,11 @@ def run(argv: list[str] | None = None) -> Report:
     report = Report("schedule", baseline="floor", json_path=args.json)
     jobs = [
         Job("floor", "bench.bench_schedule:floor_target", {"n": args.n, "seconds": args.seconds}),
-        Job("durable-spread", "bench.bench_schedule:durable_target",
-            {"n": args.n, "seconds": args.seconds, "spread": True}),
-        Job("durable-aligned", "bench.bench_schedule:durable_target",
-            {"n": args.n, "seconds": args.seconds, "spread": False}),
+        *[Job(f"durable-spread-{r}r", "bench.bench_schedule:durable_target",
+              {"n": args.n, "seconds": args.seconds, "spread": True, "runners": r})
+          for r in (1, 2, 4)],
+        Job("durable-aligned-1r", "bench.bench_schedule:durable_target",
+            {"n": args.n, "seconds": args.seconds, "spread": False, "runners": 1}),
     ]
     results = run_interleaved(jobs, args.repeats)
     for contender, runs in results.items():
@@ -260,7 +286,7 @@ def run(argv: list[str] | None = None) -> Report:
         report.add("step-cost", min(args.n, 2000), "durable-step", "cpu per body alone", "us",
                    [r["body_us"] for r in cost], better="lower")
     report.flush()
-    for c in ("durable-spread", "durable-aligned"):
+    for c in ("durable-spread-1r", "durable-spread-2r", "durable-spread-4r", "durable-aligned-1r"):
         report.target(Target(f"{c}: p99 lateness < 100 ms at N={args.n:,}", "every-second",
                              "lateness p99", c, args.n, 100.0, "<"))
     report.note(f"{args.seconds:g} s per run, the first second not counted; medians of "

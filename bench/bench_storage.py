@@ -23,6 +23,7 @@ Each contender runs in a fresh process, interleaved, medians over ``--repeats`` 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -52,10 +53,23 @@ def _fill(space: Any, n: int, tx: int | None) -> None:
                                          add_node("Concept", f"c{i % FANOUT}")])
 
 
-def _open(contender: str, folder: str) -> Any:
+def _fresh_postgres(url: str) -> str:
+    """An empty database for one run: ``url``'s database is emptied (a benchmark database)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    return url
+
+
+def _open(contender: str, folder: str, postgres: str | None = None) -> Any:
     import atomtrig
 
     path = Path(folder) / "kb.db"
+    if contender == "postgresql":
+        assert postgres, "the postgresql contender needs --postgres URL"
+        return atomtrig.AtomSpace.open(_fresh_postgres(postgres))
     if contender == "sqlite":
         return atomtrig.AtomSpace.open(path, synchronous="NORMAL")
     if contender == "sqlite-full":
@@ -63,20 +77,22 @@ def _open(contender: str, folder: str) -> Any:
     return atomtrig.AtomSpace()
 
 
-def insert_target(probe: Any, contender: str, n: int, tx: int) -> dict[str, Any]:
+def insert_target(probe: Any, contender: str, n: int, tx: int,
+                  postgres: str | None = None) -> dict[str, Any]:
     """S1: insert 2N atoms; atoms per second including the commits."""
     with tempfile.TemporaryDirectory() as folder:
-        space = _open(contender, folder)
+        space = _open(contender, folder, postgres)
         t0, c0 = time.perf_counter(), time.process_time()
         _fill(space, n, None if contender == "memory" else tx)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         atoms = len(space)
-        if contender.startswith("sqlite"):
+        if not contender.startswith("memory"):
             space.close()
     return {"atoms": atoms, "seconds": seconds, "rate": atoms / seconds, "cpu_rate": atoms / cpu}
 
 
-def reopen_target(probe: Any, contender: str, n: int, tx: int) -> dict[str, Any]:
+def reopen_target(probe: Any, contender: str, n: int, tx: int,
+                  postgres: str | None = None) -> dict[str, Any]:
     """S2: reopen a 2N-atom store (or, for ``memory``, build the space in memory)."""
     import atomtrig
 
@@ -88,29 +104,31 @@ def reopen_target(probe: Any, contender: str, n: int, tx: int) -> dict[str, Any]
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             return {"atoms": len(space), "seconds": seconds, "rate": len(space) / seconds,
                     "cpu_rate": len(space) / cpu}
-        space = _open("sqlite", folder)
+        space = _open(contender, folder, postgres)
         _fill(space, n, tx)
         space.close()
+        where = postgres if contender == "postgresql" else Path(folder) / "kb.db"
         t0, c0 = time.perf_counter(), time.process_time()
-        space = atomtrig.AtomSpace.open(Path(folder) / "kb.db")
+        space = atomtrig.AtomSpace.open(where)
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         atoms = len(space)
         space.close()
     return {"atoms": atoms, "seconds": seconds, "rate": atoms / seconds, "cpu_rate": atoms / cpu}
 
 
-def commit_target(probe: Any, contender: str, changes: int) -> dict[str, Any]:
+def commit_target(probe: Any, contender: str, changes: int,
+                  postgres: str | None = None) -> dict[str, Any]:
     """S3: single truth-value changes, each committed by itself."""
     from atomtrig import stv
 
     with tempfile.TemporaryDirectory() as folder:
-        space = _open(contender, folder)
+        space = _open(contender, folder, postgres)
         atoms = [space.add_node("Concept", f"a{i}") for i in range(100)]
         t0, c0 = time.perf_counter(), time.process_time()
         for i in range(changes):
             space.set_tv(atoms[i % 100], stv((i % 1000) / 1000, 0.5))
         seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
-        if contender.startswith("sqlite"):
+        if contender != "memory":
             space.close()
     return {"changes": changes, "seconds": seconds, "rate": changes / seconds,
             "cpu_rate": changes / cpu}
@@ -138,6 +156,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=3, help="rounds (default 3)")
     parser.add_argument("--workloads", default="S1,S2,S3")
     parser.add_argument("--quick", action="store_true", help="smoke run: 5k links, 1 round")
+    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("ATOMTRIG_BENCH_POSTGRES"),
+                        help="also measure PostgreSQL in this (scratch: it is emptied) database")
     parser.add_argument("--json", dest="json_path", help="also write the JSON lines here")
     parser.add_argument("--markdown", help="also write the figures as Markdown here")
     args = parser.parse_args(argv)
@@ -164,10 +184,13 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
     args = _args(argv)
     report = Report("storage", baseline="memory", stream=stream, json_path=args.json_path)
     n, atoms = args.links, 2 * args.links
+    pg = ("postgresql",) if args.postgres else ()
+    extra = {"postgres": args.postgres}
     if "S1" in args.workloads:
         samples = run_interleaved(
-            [Job(c, "bench.bench_storage:insert_target", {"contender": c, "n": n, "tx": args.tx})
-             for c in S1_CONTENDERS], args.repeats, _progress)
+            [Job(c, "bench.bench_storage:insert_target",
+                 {"contender": c, "n": n, "tx": args.tx, **extra})
+             for c in S1_CONTENDERS + pg], args.repeats, _progress)
         _record(report, "S1 bulk insert", atoms, "insert", "atoms/s", samples)
         report.target(Target(f"S1 sqlite {atoms:,} atoms >= 100,000 atoms/s", "S1 bulk insert",
                              "insert", "sqlite", atoms, 100_000))
@@ -176,17 +199,18 @@ def run(argv: list[str] | None = None, stream: Any = None) -> Report:
         report.flush()
     if "S2" in args.workloads:
         samples = run_interleaved(
-            [Job(c, "bench.bench_storage:reopen_target", {"contender": c, "n": n, "tx": args.tx})
-             for c in ("memory", "sqlite")], args.repeats, _progress)
+            [Job(c, "bench.bench_storage:reopen_target",
+                 {"contender": c, "n": n, "tx": args.tx, **extra})
+             for c in ("memory", "sqlite") + pg], args.repeats, _progress)
         _record(report, "S2 reopen", atoms, "load", "atoms/s", samples)
         report.target(Target(f"S2 sqlite reopen {atoms:,} atoms >= 300,000 atoms/s",
                              "S2 reopen", "load", "sqlite", atoms, 300_000))
         report.flush()
     if "S3" in args.workloads:
         samples = run_interleaved(
-            [Job(c, "bench.bench_storage:commit_target", {"contender": c,
-                                                          "changes": args.changes})
-             for c in S3_CONTENDERS], args.repeats, _progress)
+            [Job(c, "bench.bench_storage:commit_target",
+                 {"contender": c, "changes": args.changes, **extra})
+             for c in S3_CONTENDERS + pg], args.repeats, _progress)
         _record(report, "S3 single commits", args.changes, "commit", "commits/s", samples)
         report.flush()
     report.note("per CPU-s: the same count over the process's CPU time (time.process_time), "
