@@ -93,5 +93,13 @@ def _register() -> None:
             time.sleep(delay)
         space.set_value(counter, "runs", [1 + (old[0] if old is not None else 0)])
 
+    @grounded("storage-test-outside")
+    def note_outside(*atoms: Any) -> None:
+        """An effect outside the store: a line in the file named by ATOMTRIG_TEST_OUTSIDE."""
+        links = [a for a in atoms if a is not None and a.is_link()]
+        name = links[0].out[0].name if links else atoms[0].name
+        with open(os.environ["ATOMTRIG_TEST_OUTSIDE"], "a", encoding="utf-8") as handle:
+            handle.write(name + "\n")
+
 
 _register()

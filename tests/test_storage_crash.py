@@ -36,6 +36,13 @@ _WRITER = textwrap.dedent(
         target = space.add_link(
             "ExecutionOutput", [space.add_node("GroundedSchema", "py:storage-test-count")])
         space.add_trigger("RelationshipTrigger", [hub, target], mode="async")
+    if mode == "effects" and not hub.incoming_by_type("RelationshipTriggerLink"):
+        inside = space.add_link(
+            "ExecutionOutput", [space.add_node("GroundedSchema", "py:storage-test-count")])
+        outside = space.add_link(
+            "ExecutionOutput", [space.add_node("GroundedSchema", "py:storage-test-outside")])
+        space.add_trigger("RelationshipTrigger", [hub, inside])  # sync: commits with the change
+        space.add_trigger("RelationshipTrigger", [hub, outside], after_commit=True)
     i = len(space.get_atoms_by_type("InheritanceLink"))
     while True:
         if mode == "autocommit":
@@ -43,6 +50,10 @@ _WRITER = textwrap.dedent(
             print(f"node {i}", flush=True)
             space.add_link("Inheritance", [n, hub])
             print(f"link {i}", flush=True)
+        elif mode == "effects":
+            with space.transaction():
+                space.add_link("Inheritance", [space.add_node("Concept", f"n{i}"), hub])
+            print(f"tx {i}", flush=True)
         else:
             with space.transaction():
                 n = space.add_node("Concept", f"n{i}")
@@ -130,6 +141,38 @@ def test_pending_firings_are_delivered_after_a_crash_and_none_runs_twice(tmp_pat
         assert counter.get_value("runs") == FloatValue(1), f"the firing for n{i} ran twice"
     space.close()
     assert _pending_count(path) == 0
+
+
+def test_effects_inside_and_outside_the_store_of_sync_targets_survive_sigkill(
+    tmp_path: Path,
+) -> None:
+    """A sync target inside a transaction commits its store effects with it; an after_commit
+    target's outside effect happens only for a committed transaction, never twice, and one
+    the kill cut off is still queued (a worker runs it once its lease expires)."""
+    path, outside = tmp_path / "kb.db", tmp_path / "outside.txt"
+    outside.touch()
+    lines = _run_and_kill(path, "effects", 0.5, env={"ATOMTRIG_TEST_OUTSIDE": str(outside)})
+    assert len(lines) > 3
+    assert _integrity(path) == "ok"
+    space = atomtrig.AtomSpace.open(path, readonly=True)
+    committed = _link_numbers(space)
+    assert {int(line.split()[1]) for line in lines} <= committed
+    for i in committed:  # store effects: exactly once per committed transaction
+        assert _runs(space, f"n{i}") == 1, f"the store effect of n{i} is missing or doubled"
+    assert space.get_atoms_by_type("ConceptNode") and all(
+        not a.name.startswith("ran:") or int(a.name[5:]) in committed
+        for a in space.get_atoms_by_type("ConceptNode"))  # none for an uncommitted one
+    space.close()
+    noted = outside.read_text().split()
+    assert len(noted) == len(set(noted)), "an outside effect happened twice"
+    assert {int(n[1:]) for n in noted} <= committed, "an outside effect of an uncommitted change"
+    assert len(committed) - len(noted) <= _pending_count(path) + 1
+
+
+def _runs(space: atomtrig.AtomSpace, name: str) -> float | None:
+    counter = space.get_node("Concept", f"ran:{name}")
+    value = None if counter is None else counter.get_value("runs")
+    return None if value is None else value[0]
 
 
 def _pending_count(path: Path) -> int:
