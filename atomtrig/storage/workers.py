@@ -59,8 +59,11 @@ class FiringWorkers:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._count_lock = threading.Lock()
         self.ran = 0
+        """Firings this pool ran to completion."""
         self.failed = 0
+        """Failed attempts (a firing retried later counts once per attempt)."""
         queue.workers = self
 
     def start(self) -> None:
@@ -104,27 +107,43 @@ class FiringWorkers:
             self.owner, self.batch, self.lease, time.time(), self.queue.can_run)
         if not rows:
             return 0
-        start = 0
-        while start < len(rows):  # the claim holds whole runs of each trigger's queue, in order
-            end = start
-            while end < len(rows) and rows[end].trigger == rows[start].trigger:
-                end += 1
-            self._run_group(rows[start:end])
-            start = end
+        groups: list[list[FiringRow]] = []  # whole runs of each trigger's queue, in order
+        for row in rows:
+            if groups and groups[-1][0].trigger == row.trigger:
+                groups[-1].append(row)
+            else:
+                groups.append([row])
+        claim = {"renewed": time.monotonic()}
+        for index, group in enumerate(groups):
+            if not self._run_group(group, groups[index + 1:], claim):
+                # The claim was lost: what it still holds goes back to the queue now rather
+                # than when its lease runs out (rows another worker took are not touched).
+                for held in groups[index:]:
+                    self.backend.release_firings(self.owner, held, time.time(), None, None, 1)
+                break
         return len(rows)
 
-    def _run_group(self, rows: list[FiringRow]) -> None:
+    def _renew(self, held: list[list[FiringRow]], claim: dict[str, float]) -> None:
+        """Extend the lease of every row this claim still holds (each trigger's run has a token
+        of its own), a third of the lease after the last renewal."""
+        if time.monotonic() - claim["renewed"] <= self.lease / 3:
+            return
+        now = time.time()
+        for rows in held:
+            if not self.backend.extend_lease(self.owner, rows, self.lease, now):
+                raise LeaseLostError("the claim expired while its firings ran")
+        claim["renewed"] = time.monotonic()
+
+    def _run_group(self, rows: list[FiringRow], later: list[list[FiringRow]],
+                   claim: dict[str, float]) -> bool:
+        """Run one trigger's claimed firings in order; False if the claim was lost."""
         binding, queue = self.binding, self.queue
         done: list[int] = []
         failure: tuple[int, str] | None = None
-        began = time.monotonic()
         try:
             with binding.transaction():
                 for index, row in enumerate(rows):
-                    if time.monotonic() - began > self.lease / 3:
-                        if not self.backend.extend_lease(self.owner, rows[index:], self.lease, time.time()):
-                            raise LeaseLostError("the claim expired while its firings ran")
-                        began = time.monotonic()
+                    self._renew([rows, *later], claim)
                     try:
                         firing = queue.rebuild(row)
                     except Exception as exc:  # noqa: BLE001 - an unreadable row is recorded
@@ -150,14 +169,16 @@ class FiringWorkers:
                     done.append(row.id)
         except LeaseLostError as error:
             log.warning("%s", error)
-            return
-        self.ran += len(done)
+            return False
+        with self._count_lock:
+            self.ran += len(done)
+            self.failed += failure is not None
         queue.finished(done)
         if failure is not None:
             index, message = failure
-            self.failed += 1
             attempts = queue.max_attempts(rows[index].trigger)
             self.backend.release_firings(
                 self.owner, rows[index:], time.time(), 2.0 ** rows[index].attempts, message, attempts)
             if rows[index].attempts + 1 >= attempts:
                 queue.finished([rows[index].id])
+        return True
