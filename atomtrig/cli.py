@@ -124,6 +124,10 @@ def _merge_shared_options(args: argparse.Namespace) -> None:
         setattr(args, dest, before + value if isinstance(before, list) else value)
 
 
+_OPENED = "atomtrig.cli.opened"
+"""The extension slot marking a space the command line opened (and so closes)."""
+
+
 def make_space(args: argparse.Namespace, readonly: bool = False) -> Any:
     """The AtomSpace a command works on: the first ``open_space(args, readonly)`` hook of a
     command module that returns one (``--store``), else a new in-memory space. ``readonly``:
@@ -133,7 +137,7 @@ def make_space(args: argparse.Namespace, readonly: bool = False) -> Any:
         if hook is not None:
             space = hook(args, readonly)
             if space is not None:
-                space._cli_opened = True
+                space.extension(_OPENED, lambda: True)
                 return space
     from atomtrig import AtomSpace
 
@@ -145,7 +149,7 @@ def finish_space(space: Any) -> None:
     store = space.store
     if store is None or not getattr(store, "readonly", False):
         space.wait_for_triggers()
-    if getattr(space, "_cli_opened", False):
+    if space.has_extension(_OPENED):
         space.close()
 
 

@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from atomtrig.triggers.stats import StatsSnapshot
 
 
+TRIGGERS = "atomtrig.triggers"
+"""The extension slot holding a space's trigger engine (layers find it there)."""
+
+
 class AtomSpace(CoreAtomSpace):
     """An AtomSpace with the pattern matcher, triggers, Atomese and storage attached."""
 
@@ -33,7 +37,7 @@ class AtomSpace(CoreAtomSpace):
         super().__init__()
         from atomtrig.triggers.engine import TriggerEngine
 
-        self._triggers = TriggerEngine(self)
+        self._triggers = self.extension(TRIGGERS, lambda: TriggerEngine(self))
 
     # -- triggers (atomtrig.triggers) ----------------------------------------------------------
     @property

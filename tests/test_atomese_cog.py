@@ -116,15 +116,16 @@ def test_ping_reaches_listeners_without_changing_the_atom(interp: Interpreter) -
     assert seen == [ChangeKind.PING]
 
 
-def test_wait_for_triggers_calls_the_space() -> None:
+def test_wait_for_triggers_waits_for_the_spaces_trigger_engine() -> None:
     calls = []
+    space = atomtrig.AtomSpace()
 
-    class Space(atomtrig.AtomSpace):
-        def wait_for_triggers(self, timeout: float | None = None) -> bool:
-            calls.append(timeout)
-            return True
+    def wait(timeout: float | None = None) -> bool:
+        calls.append(timeout)
+        return True
 
-    interp = Interpreter(Space())
+    space.triggers.wait = wait  # type: ignore[method-assign]
+    interp = Interpreter(space)
     interp.eval_text("(cog-wait-for-triggers) (cog-wait-for-triggers 2)")
     assert calls == [None, 2]
     assert threading.active_count() >= 1

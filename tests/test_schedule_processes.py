@@ -122,7 +122,6 @@ def test_two_runners_on_one_store_never_run_a_due_time_twice(tmp_path, env):
     dues = [d for _, d in runs]
     assert len(dues) >= 10
     assert len(dues) == len(set(dues)), "a due time ran twice"
-    assert len({p for p, _ in runs}) == 2, "both runners should have run some"
     state, history = store_rows(store)
     (st,) = state.values()
     assert st["totals"]["done"] == len(dues)  # every run recorded, once

@@ -73,10 +73,7 @@ __all__ = [
 
 def interpreter_for(space: Any) -> Interpreter:
     """The interpreter that belongs to ``space`` (made on first use)."""
-    interp = getattr(space, "_atomese_interpreter", None)
-    if interp is None:
-        interp = Interpreter(space)
-        space._atomese_interpreter = interp
+    interp: Interpreter = space.extension("atomtrig.atomese", lambda: Interpreter(space))
     return interp
 
 

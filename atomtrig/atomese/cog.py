@@ -194,9 +194,9 @@ def install(interp: Interpreter) -> None:
         return UNSPECIFIED
 
     def cog_wait_for_triggers(*timeout: Any) -> Any:
-        wait = getattr(space_of(), "wait_for_triggers", None)
-        if wait is not None:
-            wait(*timeout)
+        engine = space_of().find_extension("atomtrig.triggers")
+        if engine is not None:
+            engine.wait(*timeout)
         return UNSPECIFIED
 
     def cog_prt_atomspace(*_: Any) -> Any:

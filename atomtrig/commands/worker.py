@@ -55,7 +55,8 @@ def pool_of(space: Any) -> FiringWorkers | None:
     from atomtrig.storage.firings import DurableQueue
     from atomtrig.storage.workers import FiringWorkers
 
-    journal = getattr(getattr(space, "triggers", None), "journal", None)
+    engine = space.find_extension("atomtrig.triggers")
+    journal = None if engine is None else engine.journal
     pool = journal.workers if isinstance(journal, DurableQueue) else None
     return pool if isinstance(pool, FiringWorkers) else None
 

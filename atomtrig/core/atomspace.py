@@ -18,7 +18,7 @@ from __future__ import annotations
 import threading
 from operator import attrgetter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from atomtrig.core.atom import SMALL_INCOMING, Atom, Link, Node
 from atomtrig.core.errors import (
@@ -111,6 +111,8 @@ def canonical_order(out: tuple[Atom, ...]) -> tuple[Atom, ...]:
     return tuple(sorted(out, key=_name_key if same_type else _node_key))
 
 
+T = TypeVar("T")
+
 class AtomSpace:
     """A store of unique atoms. Safe to use from several threads.
 
@@ -128,6 +130,7 @@ class AtomSpace:
         self._incoming_type_watch = False
         self._context_tokens: list[object] = []
         self._store: StoreHook | None = None
+        self._extensions: dict[str, Any] = {}
 
     # -- types -------------------------------------------------------------------------------
     @staticmethod
@@ -623,6 +626,10 @@ class AtomSpace:
                 self._type_watch_roots.pop(t, None)
             self._expand_type_watch()
 
+    def type_watch(self, type: AtomType | str) -> int:
+        """The events asked for with :meth:`set_type_watch` for ``type`` itself (0: none)."""
+        return self._type_watch_roots.get(types[type], 0)
+
     def _expand_type_watch(self) -> None:
         expanded: dict[AtomType, int] = {}
         for root, mask in self._type_watch_roots.items():
@@ -657,6 +664,33 @@ class AtomSpace:
                 raise InvalidAtomError("this AtomSpace already has a store attached")
             self._store = hook
             self._watching = True
+
+    # -- extension slots -------------------------------------------------------------------
+    def extension(self, name: str, make: Callable[[], T]) -> T:
+        """The per-space state a layer above the core keeps under ``name`` (its module's name,
+        by convention), made by ``make()`` on first use. Layers keep such state here rather
+        than as attributes written onto the space or in module-level tables.
+
+        >>> space = AtomSpace()
+        >>> space.extension("my.layer", dict) is space.extension("my.layer", dict)
+        True
+        """
+        found = self._extensions.get(name)
+        if found is None:
+            with self._lock:
+                found = self._extensions.get(name)
+                if found is None:
+                    found = self._extensions[name] = make()
+        return found  # type: ignore[no-any-return]
+
+    def has_extension(self, name: str) -> bool:
+        """Whether a layer made its state ``name`` on this space."""
+        return name in self._extensions
+
+    def find_extension(self, name: str) -> Any:
+        """The state a layer keeps under ``name`` on this space, or None if it made none (a
+        layer above asks this instead of testing the space for attributes)."""
+        return self._extensions.get(name)
 
     @property
     def store(self) -> StoreHook | None:

@@ -73,17 +73,12 @@ __all__ = ["FeedbackRunner", "evaluate_records", "register", "runner_for", "wait
 log = logging.getLogger(__name__)
 
 _MEMBER = "MemberLink"
-_runners: weakref.WeakKeyDictionary[AtomSpace, FeedbackRunner] = weakref.WeakKeyDictionary()
-_runners_lock = threading.Lock()
 
 
 def runner_for(space: AtomSpace) -> FeedbackRunner:
     """The space's feedback runner (made on first use)."""
-    with _runners_lock:
-        runner = _runners.get(space)
-        if runner is None:
-            runner = _runners[space] = FeedbackRunner(space)
-        return runner
+    runner: FeedbackRunner = space.extension("atomtrig.feedback", lambda: FeedbackRunner(space))
+    return runner
 
 
 def register(
@@ -127,11 +122,11 @@ class FeedbackRunner:
     """The feedbacks registered for apps in one space, in this process (:func:`runner_for`)."""
 
     def __init__(self, space: AtomSpace, clock: Callable[[], float] = time.time) -> None:
-        if getattr(space, "triggers", None) is None:
+        if space.find_extension("atomtrig.triggers") is None:
             raise FeedbackError(
                 "feedback triggers need an AtomSpace with the trigger layer: use atomtrig.AtomSpace"
             )
-        # Weak, so that the registry of runners does not keep spaces alive.
+        # Weak: the runner lives in the space's extension slot, and must not keep it alive.
         self._space = weakref.ref(space)
         self.clock = clock
         self._registrations: dict[str, dict[str, tuple[Feedback, FeedbackMode]]] = {}

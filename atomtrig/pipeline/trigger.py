@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -46,13 +45,19 @@ __all__ = ["SCHEMA_PREFIX", "prepared_pipeline", "run_on_new_cases"]
 SCHEMA_PREFIX = "pipeline:"
 
 _lock = threading.Lock()
-_prepared: weakref.WeakKeyDictionary[Any, dict[str, tuple[Pipeline, Dag, str]]] = weakref.WeakKeyDictionary()
+_SLOT = "atomtrig.pipeline"
+"""The space's extension slot: pipeline name -> (pipeline, graph, member link type)."""
+
+
+def _prepared(space: AtomSpace) -> dict[str, tuple[Pipeline, Dag, str]]:
+    table: dict[str, tuple[Pipeline, Dag, str]] = space.extension(_SLOT, dict)
+    return table
 
 
 def prepared_pipeline(space: AtomSpace, name: str) -> tuple[Pipeline, Dag, str]:
     """The (pipeline, graph, member link type) prepared for ``space`` under ``name``."""
     with _lock:
-        found = _prepared.get(space, {}).get(name)
+        found = _prepared(space).get(name)
     if found is None:
         raise PipelineError(
             f"no pipeline {name!r} is prepared for this AtomSpace; call "
@@ -80,7 +85,7 @@ def run_on_new_cases(
     ``space.wait_for_triggers()``); ``mode="sync"`` runs each before the ``add_link`` that
     brought it returns.
     """
-    if not hasattr(space, "add_trigger"):
+    if space.find_extension("atomtrig.triggers") is None:
         raise PipelineError("run_on_new_cases needs an atomtrig.AtomSpace (with the trigger layer)")
     if anchor not in space:
         raise PipelineError(f"the anchor {anchor!r} is not in this AtomSpace")
@@ -89,7 +94,7 @@ def run_on_new_cases(
     if ":" in name or not name:
         raise PipelineError(f"a pipeline fired by triggers needs a name without ':', not {name!r}")
     with _lock:
-        _prepared.setdefault(space, {})[name] = (instance, dag, link_type)
+        _prepared(space)[name] = (instance, dag, link_type)
     store_pipeline(space, instance, dag)
     schema = space.add_node("GroundedSchemaNode", SCHEMA_PREFIX + name)
     target = space.add_link("ExecutionOutputLink", [schema])

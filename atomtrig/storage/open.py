@@ -56,7 +56,7 @@ def open_space(
     try:
         space = cls()
         binding = StoreBinding.attach(space, backend, readonly=readonly)
-        engine = getattr(space, "triggers", None)
+        engine = space.find_extension("atomtrig.triggers")
         if backend.multi_process and follow and not readonly:
             from atomtrig.storage.follower import Follower
 
@@ -84,7 +84,7 @@ def close_space(space: AtomSpace) -> None:
     for service in reversed(binding.services):  # workers, then the follower
         service.stop()
     binding.services.clear()
-    engine = getattr(space, "triggers", None)
+    engine = space.find_extension("atomtrig.triggers")
     if engine is not None:
         engine.close()
     binding.close()

@@ -106,8 +106,7 @@ class Registry:
         old_mine = self._type_masks.get(t, 0)
         if mine == old_mine and t in self._type_masks:
             return
-        roots = getattr(self.space, "_type_watch_roots", {})
-        others = roots.get(t, 0) & ~old_mine
+        others = self.space.type_watch(t) & ~old_mine
         self._type_masks[t] = mine
         if not mine:
             del self._type_masks[t]
