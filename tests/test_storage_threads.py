@@ -142,3 +142,58 @@ def test_a_rolled_back_removal_raced_by_another_thread_leaves_a_consistent_store
         assert snapshot(again) == in_memory
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("kind", BACKENDS)
+@pytest.mark.parametrize("outcome", ["commit", "rollback"])
+def test_an_atom_added_again_while_its_removal_is_uncommitted_is_a_new_atom(
+    kind: str, outcome: str, tmp_path: Path, request: pytest.FixtureRequest,
+) -> None:
+    """One thread removes an atom (with a value, a value keyed by it and links holding it)
+    inside a transaction; before that commits or rolls back, another thread adds the same atom
+    again. The new atom must not take over the removed one's row, with the values it still
+    holds there (the store once came back with values memory did not have)."""
+    store = Store.fresh(kind, tmp_path, request)
+    space = store.open()
+    a, b = space.add_node("Concept", "a"), space.add_node("Concept", "b")
+    w = space.add_node("Predicate", "w")
+    space.set_tv(a, atomtrig.stv(0.3, 0.4))
+    space.set_value(a, w, atomtrig.FloatValue([1.0]))
+    space.set_value(b, a, atomtrig.FloatValue([2.0]))
+    held = space.add_link("List", [a, b])
+    space.set_value(held, w, atomtrig.FloatValue([3.0]))
+    space.add_link("Inheritance", [held, b])
+    removed, readded = threading.Event(), threading.Event()
+
+    def remover() -> None:
+        try:
+            with space.transaction():
+                space.remove(a, recursive=True)
+                removed.set()
+                readded.wait(10)
+                if outcome == "rollback":
+                    raise Rollback
+        except Rollback:
+            pass
+
+    thread = threading.Thread(target=remover)
+    thread.start()
+    assert removed.wait(10)
+    again_a = space.add_node("Concept", "a")  # a new atom: the old one's removal is uncommitted
+    space.add_link("Set", [again_a, b])
+    assert space._store.backend.check() == "ok"  # no stored link holds a removed atom
+    readded.set()
+    thread.join()
+    in_memory = snapshot(space)
+    if outcome == "commit":
+        assert in_memory['(ConceptNode "a")'] == ("(stv 1 0)", ())
+        assert in_memory['(ConceptNode "b")'] == ("(stv 1 0)", ())
+        assert '(ListLink (ConceptNode "a") (ConceptNode "b"))' not in in_memory
+    else:
+        assert in_memory['(ConceptNode "a")'][1] == (('(PredicateNode "w")', "(FloatValue 1)"),)
+        assert '(ListLink (ConceptNode "a") (ConceptNode "b"))' in in_memory
+    reopened = store.reopen(space)
+    try:
+        assert snapshot(reopened) == in_memory
+    finally:
+        reopened.close()

@@ -79,6 +79,12 @@ def _touched(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     return kept
 
 
+def _content(atom: Atom) -> tuple[AtomType, Any]:
+    """What makes ``atom`` the atom it is (and its store row's content hash): its type and
+    name, or its type and outgoing atoms."""
+    return (atom.type, atom.name if atom.__class__ is Node else atom.out)
+
+
 def _drop_removed(batch: Batch) -> None:
     """Make a batch say each atom's last word once: an atom added and removed in it is never
     written, and nothing is written for a removed atom (backends apply removals first, so an
@@ -129,6 +135,11 @@ class StoreBinding:
         self._closed = False
         self._open_transactions = 0
         self._fresh: list[Atom] = []  # atoms given an id by the batch being built
+        self._retired: list[tuple[Atom, int]] = []  # rows the batch being built removes early
+        self._dying: dict[tuple[AtomType, Any], Atom] = {}
+        """Removed atoms that still have a row (their removal is not built into a batch yet),
+        by content: an atom added again meanwhile must not take such a row over
+        (:meth:`_retire`)."""
         self.cursor: Any = None
         """Where in the change feed this space's memory is."""
         self.users = 0
@@ -375,6 +386,8 @@ class StoreBinding:
     def removing(self, atom: Atom) -> None:
         values = atom._values
         self._local.ops.append((_REMOVE, atom, atom._tv, dict(values) if values else None))
+        if atom in self._ids and not self.readonly:  # a row its removal has to delete
+            self._dying[_content(atom)] = atom
 
     def clearing(self) -> None:
         local = self._local
@@ -510,6 +523,7 @@ class StoreBinding:
         with self._write_lock:
             removed_ids: list[tuple[Atom, int]] = []
             self._fresh = []
+            self._retired = []
             try:
                 # Built under the space's lock: what the batch says of each atom (alive, its
                 # atoms' ids, its truth value and values) is one consistent moment of memory,
@@ -526,13 +540,16 @@ class StoreBinding:
                     if atom_id is not None:
                         self._atoms.pop(atom_id, None)
                         self._free.append(atom_id)
-                for atom, atom_id in removed_ids:
+                for atom, atom_id in removed_ids + self._retired:
                     self._ids[atom] = atom_id
                     self._atoms[atom_id] = atom
+                    if atom._space is not self.space:  # its removal is pending again
+                        self._dying.setdefault(_content(atom), atom)
                 local.ops[:0] = ops
                 raise
             finally:
                 self._fresh = []
+                self._retired = []
             if applied.remap:
                 self._take_stored(applied)
         for on_id, firing_id in zip(fired, applied.firing_ids):
@@ -627,15 +644,20 @@ class StoreBinding:
                     batch.values[(atom_id, key_id)] = None if value is None else encode_value(value)
             elif tag == _REMOVE:
                 atom = op[1]
+                content = _content(atom)
+                if self._dying.get(content) is atom:
+                    del self._dying[content]
                 atom_id = ids.pop(atom, None)
-                # The row may belong to a newer atom object with the same content by now (added
-                # while this one's removal was uncommitted): then the row stays, for it.
+                # The row may be gone already (removed early by _retire: the atom was added
+                # again meanwhile), or belong to a newer atom object with the same content (one
+                # that met it as another process's row): then the row stays, for it.
                 if atom_id is not None and self._atoms.get(atom_id) is atom:
                     del self._atoms[atom_id]
                     removed_ids.append((op[1], atom_id))
                     batch.removals.append(atom_id)
             elif tag == _CLEAR:
                 batch = Batch(clear=True)
+                self._dying.clear()  # every removed atom's row goes with this batch
                 for gone in [a for a in ids if a._space is not space]:
                     gone_id = ids.pop(gone)
                     self._atoms.pop(gone_id, None)
@@ -682,6 +704,10 @@ class StoreBinding:
                 child_id = ids.get(child)
                 parts.append(str(child_id if child_id is not None else self._ensure(child, batch)))
             out = " ".join(parts)
+        if self._dying:
+            twin = self._dying.get(_content(atom))
+            if twin is not None and twin is not atom:
+                self._retire(twin, batch)
         tid = self._type_ids.get(atom.type)
         if tid is None:  # declared while the batch was being built (another thread)
             tid = self._register_type(atom.type)
@@ -699,6 +725,32 @@ class StoreBinding:
                 if key._space is space:
                     batch.values[(atom_id, self._ensure(key, batch))] = encode_value(value)
         return atom_id
+
+    def _retire(self, twin: Atom, batch: Batch) -> None:
+        """``twin`` was removed, but its removal is not committed yet (another thread's open
+        transaction holds it), and an atom of the same content is being inserted: the new atom
+        is a new atom, so the removal of ``twin``'s row (and of the rows of removed links that
+        contain it) is written with this batch, ahead of the insert. Otherwise the insert would
+        meet ``twin``'s row and the new atom would take it over with everything it still holds:
+        ``twin``'s values and the values keyed by it. (The removal's own entry then finds no row;
+        a rollback of it brings the atom's truth value and values back through the new atom.)"""
+        doomed = {twin}
+        dying = [a for a in self._dying.values() if a.__class__ is not Node]
+        grew = True
+        while grew:
+            grew = False
+            for dead in dying:
+                if dead not in doomed and any(child in doomed for child in dead.out):
+                    doomed.add(dead)
+                    grew = True
+        ids, atoms = self._ids, self._atoms
+        for dead in doomed:
+            atom_id = ids.get(dead)
+            if atom_id is not None and atoms.get(atom_id) is dead:
+                del ids[dead]
+                del atoms[atom_id]
+                self._retired.append((dead, atom_id))
+                batch.removals.append(atom_id)
 
     def _reserve_more(self) -> int:
         assert self.backend is not None
