@@ -28,3 +28,11 @@ def count(*atoms: Any) -> None:
     counter = space.add_node("Concept", f"ran:{name}")
     old = counter.get_value("runs")
     space.set_value(counter, "runs", [1 + (old[0] if old is not None else 0)])
+
+
+def tally(*atoms: Any) -> None:
+    """Revise ``(Concept "tally")``'s count by one observation (``AtomSpace.revise_tv``): every
+    run, in whichever process, must count."""
+    space = atomtrig.current_atomspace()
+    node = space.add_node("Concept", "tally")
+    space.revise_tv(node, lambda tv: atomtrig.ctv(1.0, 0.5, getattr(tv, "count", 0.0) + 1))

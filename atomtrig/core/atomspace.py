@@ -480,6 +480,35 @@ class AtomSpace:
         if store is not None:
             store.call_done()
 
+    def revise_tv(self, atom: Atom, revise: Callable[[TruthValue], TruthValue]) -> TruthValue:
+        """Replace ``atom``'s truth value by ``revise(current)`` and return it: an update that
+        builds on the current value (evidence merged, a count that grows). Unlike
+        :meth:`set_tv`, a store shared by several processes commits it only if the stored
+        value is still the one it was computed from; otherwise the commit raises the store's
+        ``TruthValueConflictError`` (nothing of it is committed; sync and revise again), so no
+        process's revision is lost to another's overwrite.
+
+        >>> from atomtrig.core.truthvalue import ctv
+        >>> space = AtomSpace()
+        >>> seen = space.add_node("Concept", "seen", tv=ctv(1, 0.5, 1))
+        >>> space.revise_tv(seen, lambda tv: ctv(tv.mean, tv.confidence, tv.count + 1))
+        (ctv 1 0.5 2)
+        """
+        self._check_member(atom)
+        with self._lock:
+            old = atom._tv
+            tv = revise(old)
+            self._check_tv(tv)
+            atom._tv = tv
+        store = self._store
+        if store is not None:
+            store.tv_revised(atom, old)
+        if self._watching and self._watches(atom, _TV_BIT):
+            self._emit([ChangeEvent(_TV, atom, old=old, new=tv)])
+        if store is not None:
+            store.call_done()
+        return tv
+
     def _key_atom(self, key: Atom | str, create: bool) -> Atom | None:
         if isinstance(key, str):
             return self.add_node(_PREDICATE_NODE, key) if create else self.get_node(_PREDICATE_NODE, key)

@@ -11,6 +11,9 @@ Calls, in the order a change is applied:
 
 - ``added(atom)``: a new atom joined the space (may be called twice for one atom).
 - ``tv_changed(atom, old)``: the atom's truth value was set; ``old`` is the previous one.
+- ``tv_revised(atom, old)``: the same, by :meth:`AtomSpace.revise_tv`: the new value was
+  computed from ``old``, so a store shared by several processes commits it only if it still
+  holds ``old``.
 - ``value_changed(atom, key, old)``: the value under ``key`` was set or removed.
 - ``removing(atom)``: the atom is about to leave the space (called with the space's lock held,
   so it must not block); it still has its truth value and values.
@@ -27,6 +30,7 @@ transaction of this thread is open (the callbacks then run at its end), else Fal
 ...     def __init__(self): self.calls = []
 ...     def added(self, atom): self.calls.append(("added", atom.name))
 ...     def tv_changed(self, atom, old): self.calls.append(("tv", atom.name))
+...     def tv_revised(self, atom, old): self.calls.append(("tv", atom.name))
 ...     def value_changed(self, atom, key, old): self.calls.append(("value", atom.name))
 ...     def removing(self, atom): self.calls.append(("removing", atom.name))
 ...     def call_done(self): self.calls.append(("done",))
@@ -54,6 +58,8 @@ class StoreHook(Protocol):
     def added(self, atom: Atom) -> None: ...
 
     def tv_changed(self, atom: Atom, old: TruthValue) -> None: ...
+
+    def tv_revised(self, atom: Atom, old: TruthValue) -> None: ...
 
     def value_changed(self, atom: Atom, key: Atom, old: object) -> None: ...
 

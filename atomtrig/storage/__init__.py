@@ -15,6 +15,7 @@ from atomtrig.storage.base import Batch, Loaded, StorageBackend
 from atomtrig.storage.binding import StoreBinding
 from atomtrig.storage.errors import (
     LeaseLostError,
+    TruthValueConflictError,
     NoSuchStoreError,
     NotAStoreError,
     StorageError,
@@ -31,6 +32,7 @@ from atomtrig.storage.sqlite import SQLiteBackend
 __all__ = [
     "Batch",
     "LeaseLostError",
+    "TruthValueConflictError",
     "NoSuchStoreError",
     "StoreReadOnlyError",
     "Loaded",

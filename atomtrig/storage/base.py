@@ -102,6 +102,14 @@ class Batch:
     reports the id in :attr:`Applied.remap`, rewriting the later rows that refer to it."""
     tvs: dict[int, str | None] = field(default_factory=dict)
     """atom id -> new truth value text (None: the default)."""
+    tv_guards: dict[int, str] = field(default_factory=dict)
+    """Atom id -> the truth value (text; "" for the default, stored as NULL) the store must
+    still hold for that atom's new truth value in ``tvs`` to be written (a revision);
+    otherwise the batch is refused with ``TruthValueConflictError``."""
+    tv_restores: dict[int, tuple[str | None, str]] = field(default_factory=dict)
+    """Atom id -> (truth value text, only if the store holds this text): a rolled-back
+    transaction's truth values written back only where the store holds what it set ("" for
+    the default); elsewhere nothing is written."""
     values: dict[tuple[int, int], str | None] = field(default_factory=dict)
     """(atom id, key atom id) -> encoded value, or None to remove it."""
     removals: list[int] = field(default_factory=list)
@@ -128,7 +136,7 @@ class Batch:
 
     def __bool__(self) -> bool:
         return bool(
-            self.inserts or self.tvs or self.values or self.removals or self.state
+            self.inserts or self.tvs or self.tv_restores or self.values or self.removals or self.state
             or self.counters or self.schedules or self.firings or self.finish
             or self.schedule_done or self.clear
         )
@@ -141,6 +149,8 @@ class Applied:
     remap: dict[int, int] = field(default_factory=dict)
     """Reserved id -> the id of the row another process had already stored for that atom."""
     stored_tvs: dict[int, str | None] = field(default_factory=dict)
+    met_tvs: dict[int, str | None] = field(default_factory=dict)
+    """Stored id -> the truth value its row held when an insert of this batch met it."""
     """For remapped atoms whose batch row had the default truth value: the stored row's truth
     value (the other process's), which the process should take."""
     firing_ids: list[int] = field(default_factory=list)
@@ -178,6 +188,9 @@ class Change:
     key: int = 0
     text: str | None = None
     row: Any = None
+    own: bool = False
+    """A truth value or value this very process committed (only those two kinds are fed back:
+    after an older change of another process was applied, they put memory back in step)."""
 
 
 @dataclass

@@ -60,19 +60,30 @@ log = logging.getLogger("atomtrig.storage")
 
 # Operation tags in a thread's pending list.
 _ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _STATE_NOW, _AFTER = range(8)
-_COUNT, _FIRE, _FINISH, _SCHEDULE, _SCHEDULE_DONE = range(8, 13)
+_COUNT, _FIRE, _FINISH, _SCHEDULE, _SCHEDULE_DONE, _TV_BACK = range(8, 14)
 _ATOM_OPS = (_ADD, _TV, _VALUE, _REMOVE)
 
 
-def _touched(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+def _tv_texts(entries: list[tuple[Any, ...]]) -> dict[Atom, str]:
+    """The truth values (text, "" for the default) that a log's atoms hold before it is undone:
+    what its transaction may have let into the store (another thread's batch writes an atom as
+    memory holds it)."""
+    return {op[1]: encode_tv(op[1]._tv) or "" for op in entries if op[0] == _TV}
+
+
+def _touched(entries: list[tuple[Any, ...]], leaked: dict[Atom, str]) -> list[tuple[Any, ...]]:
     """The atom changes of a rolled-back log, as entries that make the next commit write what
     memory now holds for each atom they touched (a rolled-back removal's old row goes, the
-    atom brought back in its place gets a row of its own). A clear becomes the removals of the
-    atoms it cleared; state, journal and after-commit entries are dropped with the log."""
+    atom brought back in its place gets a row of its own). A truth value is written back only
+    where the store holds the one the transaction set (``leaked``): never over another
+    process's. A clear becomes the removals of the atoms it cleared; state, journal and
+    after-commit entries are dropped with the log."""
     kept: list[tuple[Any, ...]] = []
     for op in entries:
         tag = op[0]
-        if tag in _ATOM_OPS:
+        if tag == _TV:
+            kept.append((_TV_BACK, op[1], leaked.get(op[1], "")))
+        elif tag in _ATOM_OPS:
             kept.append(op)
         elif tag == _CLEAR and op[1] is not None:
             kept.extend((_REMOVE, atom, None, None) for atom, _, _ in op[1])
@@ -94,6 +105,8 @@ def _drop_removed(batch: Batch) -> None:
     batch.inserts = [row for row in batch.inserts if row[0] not in gone]
     batch.removals = [i for i in batch.removals if i not in inserted]
     batch.tvs = {i: tv for i, tv in batch.tvs.items() if i not in gone}
+    batch.tv_guards = {i: tv for i, tv in batch.tv_guards.items() if i not in gone}
+    batch.tv_restores = {i: tv for i, tv in batch.tv_restores.items() if i not in gone}
     batch.values = {(a, k): v for (a, k), v in batch.values.items() if a not in gone and k not in gone}
     batch.firings = [f for f in batch.firings if f.trigger not in gone]
     batch.schedules = {t: due for t, due in batch.schedules.items() if t not in gone}
@@ -112,6 +125,7 @@ class _ThreadState(threading.local):
         self.ops: list[tuple[Any, ...]] = []
         self.tx: _Transaction | None = None
         self.replaying = False
+        self.restoring_tv = False
 
 
 class StoreBinding:
@@ -142,6 +156,9 @@ class StoreBinding:
         (:meth:`_retire`)."""
         self.cursor: Any = None
         """Where in the change feed this space's memory is."""
+        self._clobbered: set[tuple[int, int]] = set()
+        """(atom id, key id or -1 for the truth value) that another process's change set in
+        memory during the current catch-up with the feed (see :meth:`apply_remote`)."""
         self.users = 0
         """Transactions using this binding now (an undo-only binding is detached at 0)."""
         self._remote_listeners: list[Callable[[list[Atom], list[Atom]], None]] = []
@@ -266,6 +283,7 @@ class StoreBinding:
         added: list[Atom] = []
         removed: list[Atom] = []
         space = self.space
+        clobbered = self._clobbered
         with self._write_lock:
             for change in changes:
                 kind = change.kind
@@ -273,15 +291,25 @@ class StoreBinding:
                     atom = self._remote_atom(change.row)
                     if atom is not None:
                         added.append(atom)
-                elif kind == "tv":
+                elif kind == "tv" or kind == "value":
+                    # Another process's change is applied (and noted); one of this process's
+                    # own only where such a change came in over it since: memory then follows
+                    # the store's order of commits rather than the feed's arrival.
+                    slot = (change.atom, change.key if kind == "value" else -1)
+                    if not change.own:
+                        clobbered.add(slot)
+                    elif slot not in clobbered:
+                        continue
                     atom = self._atoms.get(change.atom)
-                    if atom is not None:
+                    if atom is None:
+                        continue
+                    if kind == "tv":
                         space.restore_tv(atom, decode_tv(change.text))
-                elif kind == "value":
-                    atom, key = self._atoms.get(change.atom), self._atoms.get(change.key)
-                    if atom is not None and key is not None:
-                        value = None if change.text is None else decode_value(change.text, space)
-                        space.restore_value(atom, key, value)
+                    else:
+                        key = self._atoms.get(change.key)
+                        if key is not None:
+                            value = None if change.text is None else decode_value(change.text, space)
+                            space.restore_value(atom, key, value)
                 elif kind == "remove":
                     atom = self._atoms.pop(change.atom, None)
                     if atom is not None:
@@ -301,6 +329,10 @@ class StoreBinding:
             for listener in list(self._remote_listeners):
                 listener(added, removed)
         return True
+
+    def caught_up(self) -> None:
+        """The feed has been applied up to its end (the notes of :meth:`apply_remote` go)."""
+        self._clobbered.clear()
 
     def _remote_atom(self, row: Any) -> Atom | None:
         """The atom of a row another process added: made (silently) if this process does not
@@ -378,7 +410,12 @@ class StoreBinding:
         self._local.ops.append((_ADD, atom))
 
     def tv_changed(self, atom: Atom, old: TruthValue) -> None:
-        self._local.ops.append((_TV, atom, old))
+        local = self._local
+        if not local.restoring_tv:  # an undone truth value is written by _touched's entry
+            local.ops.append((_TV, atom, old, False))
+
+    def tv_revised(self, atom: Atom, old: TruthValue) -> None:
+        self._local.ops.append((_TV, atom, old, True))
 
     def value_changed(self, atom: Atom, key: Atom, old: object) -> None:
         self._local.ops.append((_VALUE, atom, key, old))
@@ -634,6 +671,13 @@ class StoreBinding:
                         ensure(atom, batch)
                     else:
                         batch.tvs[atom_id] = encode_tv(atom._tv)
+                        if op[3]:  # a revision: only over the value it was computed from
+                            batch.tv_guards.setdefault(atom_id, encode_tv(op[2]) or "")
+            elif tag == _TV_BACK:
+                atom = op[1]
+                atom_id = ids.get(atom) if atom._space is space else None
+                if atom_id is not None:
+                    batch.tv_restores[atom_id] = (encode_tv(atom._tv), op[2])
             elif tag == _VALUE:
                 atom, key = op[1], op[2]
                 if atom._space is space and key._space is space:
@@ -791,8 +835,9 @@ class StoreBinding:
             if outermost:
                 self._end_transaction(local)
                 entries, local.ops = local.ops, []
+                leaked = _tv_texts(entries)
                 self._undo(tx, entries, 0, local)
-                local.ops.extend(_touched(entries))
+                local.ops.extend(_touched(entries, leaked))
                 if self.backend is not None:
                     self._flush(local)
                 else:
@@ -804,9 +849,10 @@ class StoreBinding:
                 # (their net effect is nil); they are among the atoms touched, kept below.
                 inner = [r for r in tx.replays if r[0] >= mark]
                 tx.replays = [r for r in tx.replays if r[0] < mark]
+                leaked = _tv_texts(entries)
                 self._undo(tx, entries, mark, local, inner)
                 start = len(local.ops)
-                local.ops.extend(_touched(entries))
+                local.ops.extend(_touched(entries, leaked))
                 tx.replays.append((start, len(local.ops)))
             raise
         if outermost:
@@ -822,8 +868,9 @@ class StoreBinding:
                 except BaseException:
                     entries, local.ops = local.ops, []
                     self._discarded(entries)
+                    leaked = _tv_texts(entries)
                     self._undo(tx, entries, 0, local)
-                    local.ops.extend(_touched(entries))  # resolved by the next commit
+                    local.ops.extend(_touched(entries, leaked))  # resolved by the next commit
                     raise
 
     def _end_transaction(self, local: _ThreadState) -> None:
@@ -871,7 +918,11 @@ class StoreBinding:
                     elif tag == _TV:
                         atom = live(entry[1])
                         if atom._space is space:
-                            space.set_tv(atom, entry[2])
+                            local.restoring_tv = True
+                            try:
+                                space.set_tv(atom, entry[2])
+                            finally:
+                                local.restoring_tv = False
                     elif tag == _VALUE:
                         atom, key = live(entry[1]), live(entry[2])
                         if atom._space is space and key._space is space:

@@ -43,6 +43,12 @@ class LeaseLostError(StorageError):
     it did was not committed."""
 
 
+class TruthValueConflictError(StorageError):
+    """A truth value revised from the value this process had (``AtomSpace.revise_tv``) was
+    changed by another process first: nothing of the transaction was committed. Sync and
+    revise again (trigger workers do this by themselves)."""
+
+
 class StoreClosedError(StorageError):
     """The AtomSpace's store was closed; reopen it with ``AtomSpace.open``."""
 

@@ -39,12 +39,16 @@ from atomtrig.core.printer import to_oneline
 from atomtrig.storage.base import FiringRow
 from atomtrig.storage.binding import StoreBinding
 from atomtrig.storage.codec import from_json, to_json
+from atomtrig.storage.errors import TruthValueConflictError
 from atomtrig.storage.migrations import LAST, STATS
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
 
 log = logging.getLogger("atomtrig.storage")
+
+CONFLICT_RETRIES = 20
+"""How often a synchronous target is run again after a truth-value revision conflict."""
 
 
 def trigger_key(link: Atom) -> str:
@@ -136,13 +140,23 @@ class DurableQueue:
         if row is None:  # recorded inside a transaction (no row): nothing to mark
             self._run_counted(firing, run)
             return
-        failure: BaseException | None = None
-        with self.binding.transaction():
+        for attempt in range(CONFLICT_RETRIES):
+            failure: BaseException | None = None
             try:
-                self._run_counted(firing, run)
-            except BaseException as exc:  # the effects made so far stay, as without a store
-                failure = exc
-            self.binding.finish(*row)
+                with self.binding.transaction():
+                    try:
+                        self._run_counted(firing, run)
+                    except BaseException as exc:  # the effects made so far stay, as without a store
+                        failure = exc
+                    self.binding.finish(*row)
+            except TruthValueConflictError:
+                # Another process revised a truth value this target revised first: nothing was
+                # committed; run it again on the fresh value.
+                if attempt == CONFLICT_RETRIES - 1:
+                    raise
+                self.binding.sync()
+                continue
+            break
         if failure is not None:
             raise failure
 

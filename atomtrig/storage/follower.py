@@ -58,6 +58,7 @@ class Follower:
                 self.binding.cursor = cursor
                 count += len(changes)
                 if not changes:
+                    self.binding.caught_up()
                     break
         self.applied += count
         return count

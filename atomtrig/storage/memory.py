@@ -33,8 +33,14 @@ from atomtrig.storage.base import (
     TypeRow,
     content_hash,
 )
-from atomtrig.storage.errors import LeaseLostError, StoreClosedError, StoreInUseError, StoreReadOnlyError
-from atomtrig.storage.sql import SYNC_LEASE
+from atomtrig.storage.errors import (
+    LeaseLostError,
+    StoreClosedError,
+    StoreInUseError,
+    StoreReadOnlyError,
+    TruthValueConflictError,
+)
+from atomtrig.storage.sql import DEFAULT_TV_TEXT, SYNC_LEASE
 
 
 class MemoryBackend(StorageBackend):
@@ -122,6 +128,14 @@ class MemoryBackend(StorageBackend):
                 row = self._schedules.get(trigger)
                 if row is None or row["owner"] != owner or row["token"] != token:
                     raise LeaseLostError("a schedule's claim was taken over by another runner")
+            inserted = {row[0] for row in batch.inserts}
+            for atom_id, expected in batch.tv_guards.items():
+                if atom_id in inserted:  # one opener: what this batch inserts is new
+                    continue
+                stored = self._atoms.get(atom_id)
+                if stored is None or (stored[4] or DEFAULT_TV_TEXT) != expected:
+                    raise TruthValueConflictError(
+                        f"the truth value of atom {atom_id} was changed since it was read")
             return self._apply(batch)
 
     def _apply(self, batch: Batch) -> Applied:
@@ -167,6 +181,10 @@ class MemoryBackend(StorageBackend):
             old = self._atoms.get(atom_id)
             if old is not None:
                 self._atoms[atom_id] = (old[0], old[1], old[2], old[3], tv)
+        for atom_id, (text, only_if) in batch.tv_restores.items():
+            old = self._atoms.get(atom_id)
+            if old is not None and (old[4] or DEFAULT_TV_TEXT) == only_if:
+                self._atoms[atom_id] = (old[0], old[1], old[2], old[3], text)
         for (a, k), text in batch.values.items():
             a, k = fix(a, a), fix(k, k)
             if text is None:

@@ -656,6 +656,7 @@ class PostgresBackend(SQLStore):
                     if found is None:  # pragma: no cover - the conflicting row went away meanwhile
                         raise StorageError("an atom row changed while it was being inserted; retry")
                     remap[rid] = found[0]
+                    applied.met_tvs[found[0]] = found[1]
                     if tv is None:
                         applied.stored_tvs[found[0]] = found[1]
                     else:  # this process set a truth value: it is the latest word
@@ -756,8 +757,7 @@ class PostgresBackend(SQLStore):
             new = FeedCursor(base, target, int(rows[-1][0]))
         else:
             new = FeedCursor(target)
-        origin, change = self.origin, self._change
-        return [change(kind, a, k, d) for _, o, kind, a, k, d in rows if o != origin], new
+        return self._changes(rows), new
 
     def _position(self) -> FeedCursor:
         with self._read() as c:

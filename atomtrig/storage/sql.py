@@ -46,8 +46,11 @@ from atomtrig.storage.errors import (
     LeaseLostError,
     StorageError,
     StoreReadOnlyError,
+    TruthValueConflictError,
 )
 
+DEFAULT_TV_TEXT = ""
+"""A revision's expected truth value when it is the default (stored as NULL)."""
 FORMAT_NAME = "atomtrig-store"
 FORMAT_VERSION = 2
 _CHUNK = 500  # rows per multi-row statement (well under both databases' parameter limits)
@@ -271,9 +274,31 @@ class SQLStore(StorageBackend):
         remap = applied.remap
         fix = remap.get
         if batch.tvs:
-            rows = [(tv, fix(i, i)) for i, tv in batch.tvs.items()]
-            c.executemany("UPDATE atoms SET tv = ? WHERE id = ?", rows)
-            feed.extend(("tv", i, None, tv) for tv, i in rows)
+            guards = batch.tv_guards
+            inserted = {row[0] for row in batch.inserts}
+            for i, expected in guards.items():  # revisions: compare-and-set, row by row
+                if i in inserted:  # new here, unless another process had stored it first
+                    if i in remap and (applied.met_tvs.get(remap[i]) or "") != expected:
+                        raise TruthValueConflictError(
+                            f"atom {remap[i]}, revised here as a new atom, was stored with a "
+                            "truth value by another process first; nothing was committed")
+                    continue
+                done = c.execute(
+                    "UPDATE atoms SET tv = ? WHERE id = ? AND COALESCE(tv, ?) = ?",
+                    (batch.tvs[i], i, DEFAULT_TV_TEXT, expected))
+                if done.rowcount != 1:
+                    raise TruthValueConflictError(
+                        f"the truth value of atom {i} was changed by another process since this "
+                        "one read it; the revision (and its transaction) was not committed")
+            rows = [(tv, fix(i, i)) for i, tv in batch.tvs.items() if i not in guards]
+            if rows:
+                c.executemany("UPDATE atoms SET tv = ? WHERE id = ?", rows)
+            feed.extend(("tv", fix(i, i), None, tv) for i, tv in batch.tvs.items())
+        for i, (text, only_if) in batch.tv_restores.items():  # where the store holds `only_if`
+            done = c.execute("UPDATE atoms SET tv = ? WHERE id = ? AND COALESCE(tv, '') = ?",
+                             (text, i, only_if))
+            if done.rowcount == 1:
+                feed.append(("tv", i, None, text))
         if batch.values:
             puts: list[tuple[int, int, str | None]] = []
             dels: list[tuple[int, int, str | None]] = []
@@ -392,6 +417,7 @@ class SQLStore(StorageBackend):
                 if found is None:  # pragma: no cover - the conflicting row went away meanwhile
                     raise StorageError("an atom row changed while it was being inserted; retry")
                 applied.remap[rid] = found[0]
+                applied.met_tvs[found[0]] = found[1]
                 if tv is None:
                     applied.stored_tvs[found[0]] = found[1]
                 else:  # this process set a truth value: it is the latest word
@@ -412,6 +438,20 @@ class SQLStore(StorageBackend):
         if kind == "value":
             return Change("value", atom or 0, key or 0, text=data)
         return Change(kind, atom or 0)
+
+    def _changes(self, rows: Sequence[Any]) -> list[Change]:
+        """Feed rows ``(seq, origin, kind, atom, key, data)`` as changes: other processes'
+        rows, and this process's own truth values and values (marked ``own``)."""
+        origin, change = self.origin, self._change
+        found = []
+        for _, o, kind, a, k, d in rows:
+            if o != origin:
+                found.append(change(kind, a, k, d))
+            elif kind in ("tv", "value"):
+                mine = change(kind, a, k, d)
+                mine.own = True
+                found.append(mine)
+        return found
 
     # -- the firing queue -------------------------------------------------------------------------
     def claim_firings(

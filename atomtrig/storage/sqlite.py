@@ -311,8 +311,7 @@ class SQLiteBackend(SQLStore):
                 conn.execute("COMMIT")
         if not rows:
             return [], cursor
-        origin, change = self.origin, self._change
-        return [change(kind, a, k, d) for _, o, kind, a, k, d in rows if o != origin], rows[-1][0]
+        return self._changes(rows), rows[-1][0]
 
     def prune_feed(self, now: float | None = None) -> int:
         """Delete feed rows older than the retention time; how many went."""

@@ -29,7 +29,7 @@ import uuid
 from typing import Any
 
 from atomtrig.storage.base import FiringRow
-from atomtrig.storage.errors import LeaseLostError, StoreClosedError
+from atomtrig.storage.errors import LeaseLostError, StoreClosedError, TruthValueConflictError
 from atomtrig.storage.firings import DurableQueue
 
 log = logging.getLogger("atomtrig.storage")
@@ -170,6 +170,13 @@ class FiringWorkers:
         except LeaseLostError as error:
             log.warning("%s", error)
             return False
+        except TruthValueConflictError:
+            # Another process revised a truth value these targets revised: nothing was
+            # committed. The firings go back to the queue (no attempt counted) and run again on
+            # the fresh value.
+            self.backend.release_firings(self.owner, rows, time.time(), None, None, 1)
+            binding.sync()
+            return True
         with self._count_lock:
             self.ran += len(done)
             self.failed += failure is not None

@@ -16,6 +16,9 @@ carries one. The rule:
   and stays as it is.
 
 Only the top atom of each rewrite term is revised; links built inside it are just added.
+A revision goes through ``AtomSpace.revise_tv``: on a store shared by several processes it is
+committed only over the truth value it was computed from, so two processes' observations of
+one link both count (a conflicting firing is run again on the fresh value).
 
 >>> from atomtrig.core.truthvalue import stv, ctv
 >>> revise(ctv(1, 0.00125, 3), None)
@@ -166,7 +169,7 @@ def instantiate_revising(space: AtomSpace, template: Atom, grounding: Mapping[At
         existing = table.get(key) if table else None
         if existing is None:
             return space.add_link(t, key, tv=produced or ONE_OBSERVATION)
-        space.set_tv(existing, revise(existing.tv, produced))
+        space.revise_tv(existing, lambda old: revise(old, produced))
     return existing
 
 
@@ -205,7 +208,7 @@ def make_reviser(space: AtomSpace, template: Atom) -> Callable[[Mapping[Atom, An
             existing = table.get(key) if table else None
             if existing is None:
                 return add_link(t, key, tv=first_tv)
-            space.set_tv(existing, revise(existing._tv, produced))
+            space.revise_tv(existing, lambda old: revise(old, produced))
         return existing
 
     return revise_simple
