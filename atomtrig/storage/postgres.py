@@ -498,12 +498,19 @@ class PostgresBackend(SQLStore):
         mode (each statement on its own)."""
         pool = self._live_pool()
         c = _Cursor(self, self._getconn(pool), retry=True)
+        xid: str | None = None
         try:
             if begin is not None:
                 c.execute(begin)
+                if begin == "BEGIN":  # a write: its id tells whether a cut-off COMMIT took
+                    xid = str(c.execute("SELECT pg_current_xact_id()").fetchone()[0])
             yield c
             if begin is not None:
-                c.conn.execute("COMMIT")
+                try:
+                    c.conn.execute("COMMIT")
+                except psycopg.OperationalError:
+                    if xid is None or not self._committed(xid):
+                        raise
         except BaseException as error:
             self._abort(c.conn)
             if isinstance(error, psycopg.Error):
@@ -511,6 +518,22 @@ class PostgresBackend(SQLStore):
             raise
         finally:
             pool.putconn(c.conn)
+
+    def _committed(self, xid: str, timeout: float = 60.0) -> bool:
+        """Whether the transaction ``xid``, whose COMMIT lost its connection (a server restart,
+        a network cut), did commit: asked on a new connection once the server answers. Without
+        this a caller would retry a committed change, and its trigger firings would be
+        recorded twice."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with psycopg.connect(self._conninfo, **self._connect_kwargs()) as conn:
+                    row = conn.execute("SELECT pg_xact_status(%s::xid8)", (xid,)).fetchone()
+                return row is not None and row[0] == "committed"
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     @staticmethod
     def _abort(conn: Any) -> None:
