@@ -94,16 +94,18 @@ def _location(backend: str, folder: str, postgres: str | None) -> str:
     return str(Path(folder) / "kb.db")
 
 
-def _setup(location: str) -> Any:
+def _setup(location: str, triggers: int = 1) -> Any:
+    """The store's space (no workers) and ``triggers`` hubs, each with its async trigger."""
     import atomtrig
 
     atomtrig.allow_module("bench")
     space = atomtrig.AtomSpace.open(location, workers=0)
-    hub = space.add_node("Concept", "hub")
     body = space.add_link("ExecutionOutput", [
         space.add_node("GroundedSchema", "py:bench.bench_shared.note_run")])
-    space.add_trigger("RelationshipTrigger", [hub, body], mode="async")
-    return space, hub
+    hubs = [space.add_node("Concept", f"hub{h}") for h in range(triggers)]
+    for hub in hubs:
+        space.add_trigger("RelationshipTrigger", [hub, body], mode="async")
+    return space, hubs[0] if triggers == 1 else hubs
 
 
 def _start(script: str, *args: str) -> subprocess.Popen[str]:
@@ -138,9 +140,10 @@ def _drained(space: Any, timeout: float = 300.0) -> None:
         time.sleep(0.01)
 
 
-def burst_target(probe: Any, backend: str, workers: int, firings: int,
+def burst_target(probe: Any, backend: str, workers: int, firings: int, triggers: int = 1,
                  postgres: str | None = None) -> dict[str, Any]:
-    """Firings per second from one commit of ``firings`` firings to the last run."""
+    """Firings per second from one commit of ``firings`` firings (spread over ``triggers``
+    triggers: one trigger's firings run one at a time, in order) to the last run."""
     import atomtrig
 
     if backend == "memory":
@@ -159,13 +162,14 @@ def burst_target(probe: Any, backend: str, workers: int, firings: int,
         return {"rate": firings / (last - t0), "ran": len(RAN)}
     with tempfile.TemporaryDirectory() as folder:
         location = _location(backend, folder, postgres)
-        space, hub = _setup(location)
+        space, hubs = _setup(location, triggers)
+        hubs = hubs if isinstance(hubs, list) else [hubs]
         pool = [_start(_WORKER, location, "1", ROOT) for _ in range(workers)]
         t0 = time.time()
         with space.transaction():
             for i in range(firings):
                 space.add_link("Member", [space.add_node("Concept", f"t:{t0}"), space.add_node(
-                    "Concept", f"n{i}"), hub])
+                    "Concept", f"n{i}"), hubs[i % len(hubs)]])
         _drained(space)
         runs = [r for result in _finish(pool) for r in result]
         space.close()
@@ -225,6 +229,8 @@ def run(argv: list[str] | None = None) -> Report:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--postgres", metavar="URL", default=os.environ.get("ATOMTRIG_BENCH_POSTGRES"))
     p.add_argument("--firings", type=int, default=5000)
+    p.add_argument("--triggers", type=int, default=8,
+                   help="triggers the burst's firings are spread over (default 8)")
     p.add_argument("--rate", type=float, default=200.0)
     p.add_argument("--seconds", type=float, default=3.0)
     p.add_argument("--repeats", type=int, default=3)
@@ -253,7 +259,8 @@ def run(argv: list[str] | None = None) -> Report:
     jobs = [Job("memory", "bench.bench_shared:burst_target",
                 {"backend": "memory", "workers": 0, "firings": args.firings})]
     jobs += [Job(f"{b}-{w}w", "bench.bench_shared:burst_target",
-                 {"backend": b, "workers": w, "firings": args.firings, **pg})
+                 {"backend": b, "workers": w, "firings": args.firings,
+                  "triggers": args.triggers, **pg})
              for b in backends for w in (1, 2, 4)]
     record("burst", args.firings, run_interleaved(jobs, args.repeats),
            [("rate", "firings", "firings/s", "higher")])
@@ -271,9 +278,10 @@ def run(argv: list[str] | None = None) -> Report:
                 {"backend": b, "rate": args.rate, "seconds": args.seconds, **pg}) for b in backends]
     record("feed lag", size, run_interleaved(jobs, args.repeats),
            [("p50", "lag p50", "ms", "lower"), ("p99", "lag p99", "ms", "lower")])
-    report.note("burst: one transaction of N links, each firing an async trigger; workers are "
-                "processes with one worker thread each, started before the commit. memory: the "
-                "same burst on one in-memory AtomSpace (its in-process pool; no store).")
+    report.note(f"burst: one transaction of N links, each firing one of {args.triggers} async "
+                "triggers; workers are processes with one worker thread each, started before "
+                "the commit. memory: the same burst on one in-memory AtomSpace (its in-process "
+                "pool; no store), one trigger.")
     report.note(f"trickle/feed: {args.rate:g} single commits a second for {args.seconds:g} s.")
     report.finish(markdown=args.markdown)
     return report

@@ -452,7 +452,7 @@ class PostgresBackend(SQLStore):
 
     def _complete(self, c: _Cursor) -> bool:
         """Whether the store has this backend's sequence and feed indexes."""
-        return len(_relations(c, ("atom_ids", "changes_by_txid"))) == 2
+        return len(_relations(c, ("atom_ids", "changes_by_txid", "firings_live"))) == 3
 
     def _add_extras(self, c: _Cursor) -> None:
         """What a PostgreSQL store has beyond the shared schema: the id sequence (starting past
@@ -462,6 +462,8 @@ class PostgresBackend(SQLStore):
             "atomtrig_meta WHERE key = 'next_id'), 1)) FROM atoms").fetchone()[0])
         c.execute(f"CREATE SEQUENCE IF NOT EXISTS atom_ids INCREMENT BY {ID_BLOCK} START WITH {start}")
         c.execute("CREATE INDEX IF NOT EXISTS changes_by_txid ON changes (txid)")
+        c.execute("CREATE INDEX IF NOT EXISTS firings_live ON firings (trigger, id) "
+                  "WHERE state IN ('queued', 'running')")
         c.execute("CREATE INDEX IF NOT EXISTS changes_by_created ON changes (created)")
 
     def _configure(self, conn: Any) -> None:
@@ -869,19 +871,23 @@ class PostgresBackend(SQLStore):
                 _backoff(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    _HEAD = ("NOT EXISTS (SELECT 1 FROM firings p WHERE p.trigger = f.trigger AND p.id < f.id "
-             "AND p.state IN ('queued', 'running'))")
-    _CLAIM_HEADS = (
-        "WITH queued AS (SELECT f.id, f.trigger FROM firings f WHERE f.state = 'queued' "
-        f"AND f.run_after <= ? AND f.id > ? AND {_HEAD} ORDER BY f.id LIMIT ? "
-        "FOR UPDATE OF f SKIP LOCKED), "
-        "expired AS (SELECT f.id, f.trigger FROM firings f WHERE f.state = 'running' "
-        f"AND f.lease_until < ? AND f.id > ? AND {_HEAD} ORDER BY f.id LIMIT ? "
-        "FOR UPDATE OF f SKIP LOCKED), "
-        "heads AS (SELECT * FROM queued UNION ALL SELECT * FROM expired) "
-        "SELECT h.id, h.trigger, ARRAY(SELECT g.id FROM firings g WHERE g.trigger = h.trigger "
-        "AND g.id > h.id AND g.state = 'queued' ORDER BY g.id LIMIT ?) FROM heads h "
-        "ORDER BY h.id LIMIT ?")
+    # The head of each trigger's queue (its lowest live row), found by a loose index scan of
+    # firings_live: one index probe per trigger, however long its queue (a plain search for
+    # heads reads every queued row of a trigger whose head is already taken).
+    _HEADS = (
+        "WITH RECURSIVE heads AS ("
+        "(SELECT trigger, id, state, run_after, lease_until FROM firings "
+        "WHERE state IN ('queued', 'running') ORDER BY trigger, id LIMIT 1) "
+        "UNION ALL SELECT n.* FROM heads h, LATERAL (SELECT trigger, id, state, run_after, "
+        "lease_until FROM firings WHERE state IN ('queued', 'running') AND trigger > h.trigger "
+        "ORDER BY trigger, id LIMIT 1) n) "
+        "SELECT id, trigger FROM heads WHERE (state = 'queued' AND run_after <= ?) "
+        "OR (state = 'running' AND lease_until < ?) ORDER BY id LIMIT ?")
+    _LOCK_HEADS = (
+        "SELECT f.id, f.trigger, ARRAY(SELECT g.id FROM firings g WHERE g.trigger = f.trigger "
+        "AND g.id > f.id AND g.state = 'queued' ORDER BY g.id LIMIT ?) FROM firings f "
+        "WHERE f.id = ANY(?::bigint[]) AND ((f.state = 'queued' AND f.run_after <= ?) OR "
+        "(f.state = 'running' AND f.lease_until < ?)) ORDER BY f.id FOR UPDATE OF f SKIP LOCKED")
     _CLAIM_TAKE = (
         "UPDATE firings AS f SET state = 'running', owner = ?, token = u.token, lease_until = ? "
         "FROM unnest(?::bigint[], ?::bigint[], ?::boolean[]) AS u(id, token, head) "
@@ -895,24 +901,19 @@ class PostgresBackend(SQLStore):
         # A lost claim is harmless (its firings stay queued, a finish under it is refused), and
         # the finish's synchronous commit flushes it anyway: no need to wait for the disk here.
         with self._session("BEGIN; SET LOCAL synchronous_commit TO off") as c:
-            # Heads come in pages, few first: one trigger's run often fills the batch, and
-            # finding a head means passing the queued rows of the triggers before it.
-            after, page = 0, 2
-            while len(ids) < limit:
-                heads = c.execute(self._CLAIM_HEADS, (now, after, page, now, after, page,
-                                                      limit - 1, page)).fetchall()
-                for head, trigger, followers in heads:
-                    if len(ids) >= limit:
-                        break
-                    if can_run is not None and not can_run(trigger):
-                        continue
-                    run = [head, *followers[: limit - len(ids) - 1]]
-                    ids += run
-                    tokens += [random.getrandbits(62) + 1] * len(run)
-                    is_head += [True] + [False] * (len(run) - 1)
-                if len(heads) < page:
+            candidates = [r[0] for r in c.execute(
+                self._HEADS, (now, now, max(limit * 4, 16))).fetchall()]
+            heads = c.execute(self._LOCK_HEADS, (limit - 1, candidates, now, now)).fetchall() \
+                if candidates else []
+            for head, trigger, followers in heads:
+                if len(ids) >= limit:
                     break
-                after, page = heads[-1][0], max(limit * 2, 16)
+                if can_run is not None and not can_run(trigger):
+                    continue
+                run = [head, *followers[: limit - len(ids) - 1]]
+                ids += run
+                tokens += [random.getrandbits(62) + 1] * len(run)
+                is_head += [True] + [False] * (len(run) - 1)
             if not ids:
                 return []
             got = {r[0]: r for r in c.execute(
