@@ -332,6 +332,8 @@ def attach_triggers(
         pool = FiringWorkers(queue, workers, lease=lease)
         pool.start()
         binding.services.append(pool)
+        if binding.follower is not None:
+            binding.follower.on_wake.append(pool.wake)
     return queue
 
 

@@ -39,6 +39,10 @@ class Follower:
         self._pruned = time.monotonic()
         self.applied = 0
         """How many changes of other processes this process has applied."""
+        self.on_wake: list[Any] = []
+        """Called (no arguments) each time the store said something may be new: the worker
+        pool listens, so a firing queued elsewhere is claimed at once (PostgreSQL's NOTIFY)
+        rather than at its next poll."""
         binding.follower = self
 
     def start(self) -> None:
@@ -79,6 +83,8 @@ class Follower:
                 self._stop.wait(1.0)
                 continue
             self.backend.wait_for_changes(self.interval, self._stop)
+            for wake in self.on_wake:
+                wake()
 
     def stop(self) -> None:
         self._stop.set()
