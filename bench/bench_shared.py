@@ -265,7 +265,7 @@ def run(argv: list[str] | None = None) -> Report:
     record("burst", args.firings, run_interleaved(jobs, args.repeats),
            [("rate", "firings", "firings/s", "higher")])
     if args.postgres:
-        report.target(Target(f"burst postgresql 2 workers >= 5,000 firings/s", "burst",
+        report.target(Target("burst postgresql 2 workers >= 5,000 firings/s", "burst",
                              "firings", "postgresql-2w", args.firings, 5000))
     report.flush()
     size = int(args.rate * args.seconds)

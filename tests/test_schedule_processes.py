@@ -17,7 +17,6 @@ import pytest
 
 import atomtrig
 from atomtrig.triggers.scheduler import records
-from atomtrig.triggers.scheduler.spec import schedule_id
 
 TESTS = str(Path(__file__).parent)
 NOTE = '(ExecutionOutputLink (GroundedSchemaNode "py:schedule_procs.note_due"))'
@@ -90,12 +89,7 @@ def store_rows(path: str) -> tuple[dict, dict]:
     """Each schedule's saved state (by schedule id) and its recorded runs."""
     space = atomtrig.AtomSpace.open(path, readonly=True)
     try:
-        state = {}
-        for row in space.store.backend.schedule_rows():
-            if row[4]:
-                st = json.loads(row[4])
-                state[schedule_id(st["link"])] = st
-        return state, records.history(space.store)
+        return records.states(space.store), records.history(space.store)
     finally:
         space.close()
 

@@ -3,8 +3,6 @@ failures, misfire policies after downtime, pick-up of other processes' changes, 
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import schedule_procs
 
@@ -48,12 +46,7 @@ def read(path):
     """Each schedule's saved state (by schedule id) and its recorded runs."""
     space = atomtrig.AtomSpace.open(path, readonly=True)
     try:
-        state = {}
-        for row in space.store.backend.schedule_rows():
-            if row[4]:
-                st = json.loads(row[4])
-                state[schedule_id(st["link"])] = st
-        return state, records.history(space.store)
+        return records.states(space.store), records.history(space.store)
     finally:
         space.close()
 

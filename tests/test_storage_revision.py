@@ -4,11 +4,9 @@ observation is lost to another's overwrite."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from storage_support import Store
-from test_storage_processes import env, procs, script, wait_drained, worker  # noqa: F401
+from test_storage_processes import env, procs, script, wait_drained, worker  # noqa: F401 (fixtures)
 
 import atomtrig
 from atomtrig import ctv

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from storage_support import BACKENDS, Store, snapshot
+from storage_support import Store, snapshot
 
 import atomtrig
 from atomtrig import FloatValue, LinkValue, StringValue, ctv, stv

@@ -58,24 +58,14 @@ def list_rows(space: Any) -> list[dict[str, Any]]:
     from atomtrig.triggers.scheduler import records, spec_for
     from atomtrig.triggers.scheduler.spec import schedule_id
 
-    store = space.store
-    saved = {row[0]: row for row in store.backend.schedule_rows()}
-    legacy = records.load(store, records.STATE)
+    state = records.states(space.store)
     rows = []
     for trigger in space.triggers.triggers():
         if trigger.kind != "scheduled":
             continue
         text = to_oneline(trigger.link)
         sid = schedule_id(text)
-        row = saved.get(store.atom_id(trigger.link))
-        st: dict[str, Any] = {}
-        if row is not None and row[4]:
-            try:
-                st = json.loads(row[4])
-            except ValueError:
-                st = {}
-        elif sid in legacy:
-            st = legacy[sid]
+        st = state.get(sid, {})
         try:
             spec = spec_for(trigger)
             if spec.cron is not None:

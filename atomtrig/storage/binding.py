@@ -64,26 +64,17 @@ _COUNT, _FIRE, _FINISH, _SCHEDULE, _SCHEDULE_DONE, _TV_BACK = range(8, 14)
 _ATOM_OPS = (_ADD, _TV, _VALUE, _REMOVE)
 
 
-def _tv_texts(entries: list[tuple[Any, ...]]) -> dict[Atom, str]:
-    """The truth values (text, "" for the default) that a log's atoms hold before it is undone:
-    what its transaction may have let into the store (another thread's batch writes an atom as
-    memory holds it)."""
-    return {op[1]: encode_tv(op[1]._tv) or "" for op in entries if op[0] == _TV}
-
-
-def _touched(entries: list[tuple[Any, ...]], leaked: dict[Atom, str]) -> list[tuple[Any, ...]]:
+def _touched(entries: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The atom changes of a rolled-back log, as entries that make the next commit write what
     memory now holds for each atom they touched (a rolled-back removal's old row goes, the
-    atom brought back in its place gets a row of its own). A truth value is written back only
-    where the store holds the one the transaction set (``leaked``): never over another
-    process's. A clear becomes the removals of the atoms it cleared; state, journal and
-    after-commit entries are dropped with the log."""
+    atom brought back in its place gets a row of its own). Truth values are not among them:
+    the undo notes each one it restores, to be written back only where the store holds the
+    value it replaced (never over another process's). A clear becomes the removals of the atoms
+    it cleared; state, journal and after-commit entries are dropped with the log."""
     kept: list[tuple[Any, ...]] = []
     for op in entries:
         tag = op[0]
-        if tag == _TV:
-            kept.append((_TV_BACK, op[1], leaked.get(op[1], "")))
-        elif tag in _ATOM_OPS:
+        if tag in _ATOM_OPS and tag != _TV:  # undone truth values were noted by the undo
             kept.append(op)
         elif tag == _CLEAR and op[1] is not None:
             kept.extend((_REMOVE, atom, None, None) for atom, _, _ in op[1])
@@ -125,7 +116,8 @@ class _ThreadState(threading.local):
         self.ops: list[tuple[Any, ...]] = []
         self.tx: _Transaction | None = None
         self.replaying = False
-        self.restoring_tv = False
+        self.restoring_tv: bool | None = None
+        """While a rollback undoes a truth value: whether that change was a revision."""
 
 
 class StoreBinding:
@@ -156,6 +148,8 @@ class StoreBinding:
         (:meth:`_retire`)."""
         self.cursor: Any = None
         """Where in the change feed this space's memory is."""
+        self._written_tv: dict[Atom, str] = {}
+        """The truth value this process last wrote for each atom (:meth:`_note_written_tvs`)."""
         self._clobbered: set[tuple[int, int]] = set()
         """(atom id, key id or -1 for the truth value) that another process's change set in
         memory during the current catch-up with the feed (see :meth:`apply_remote`)."""
@@ -411,8 +405,11 @@ class StoreBinding:
 
     def tv_changed(self, atom: Atom, old: TruthValue) -> None:
         local = self._local
-        if not local.restoring_tv:  # an undone truth value is written by _touched's entry
+        revision = local.restoring_tv
+        if revision is None:
             local.ops.append((_TV, atom, old, False))
+        else:  # a rollback undoing a change: written back only where the store holds ``old``
+            local.ops.append((_TV_BACK, atom, encode_tv(old) or "", revision))
 
     def tv_revised(self, atom: Atom, old: TruthValue) -> None:
         self._local.ops.append((_TV, atom, old, True))
@@ -589,6 +586,7 @@ class StoreBinding:
                 self._retired = []
             if applied.remap:
                 self._take_stored(applied)
+            self._note_written_tvs(batch)
         for on_id, firing_id in zip(fired, applied.firing_ids):
             if on_id is not None:
                 on_id(firing_id)
@@ -676,8 +674,13 @@ class StoreBinding:
             elif tag == _TV_BACK:
                 atom = op[1]
                 atom_id = ids.get(atom) if atom._space is space else None
-                if atom_id is not None:
-                    batch.tv_restores[atom_id] = (encode_tv(atom._tv), op[2])
+                # Written back only where the store still holds the value the rolled-back
+                # change left in memory; for a revision, only if this process wrote that value
+                # (decided here, under the write lock, after any commit that let it in): an
+                # equal value another process committed is not a leak of this one's.
+                if atom_id is not None and (not op[3] or self._written_tv.get(atom) == op[2]):
+                    # The first such entry holds the value from before the rollback.
+                    batch.tv_restores.setdefault(atom_id, (encode_tv(atom._tv), op[2]))
             elif tag == _VALUE:
                 atom, key = op[1], op[2]
                 if atom._space is space and key._space is space:
@@ -835,9 +838,8 @@ class StoreBinding:
             if outermost:
                 self._end_transaction(local)
                 entries, local.ops = local.ops, []
-                leaked = _tv_texts(entries)
                 self._undo(tx, entries, 0, local)
-                local.ops.extend(_touched(entries, leaked))
+                local.ops.extend(_touched(entries))
                 if self.backend is not None:
                     self._flush(local)
                 else:
@@ -849,10 +851,9 @@ class StoreBinding:
                 # (their net effect is nil); they are among the atoms touched, kept below.
                 inner = [r for r in tx.replays if r[0] >= mark]
                 tx.replays = [r for r in tx.replays if r[0] < mark]
-                leaked = _tv_texts(entries)
                 self._undo(tx, entries, mark, local, inner)
                 start = len(local.ops)
-                local.ops.extend(_touched(entries, leaked))
+                local.ops.extend(_touched(entries))
                 tx.replays.append((start, len(local.ops)))
             raise
         if outermost:
@@ -868,10 +869,28 @@ class StoreBinding:
                 except BaseException:
                     entries, local.ops = local.ops, []
                     self._discarded(entries)
-                    leaked = _tv_texts(entries)
                     self._undo(tx, entries, 0, local)
-                    local.ops.extend(_touched(entries, leaked))  # resolved by the next commit
+                    local.ops.extend(_touched(entries))  # resolved by the next commit
                     raise
+
+    def _note_written_tvs(self, batch: Batch) -> None:
+        """Remember the truth values this process's commits wrote, per atom: a rolled-back
+        transaction writes a value back only over one this process wrote (another thread's
+        commit can let an uncommitted value into the store, as memory holds it), never over a
+        value only another process wrote, even an equal one (two processes revising an atom
+        from the same value compute the same text)."""
+        written = self._written_tv
+        if len(written) > 200_000:  # old notes: a rollback long after them is rare
+            written.clear()
+        atoms = self._atoms
+        for atom_id, text in batch.tvs.items():
+            atom = atoms.get(atom_id)
+            if atom is not None:
+                written[atom] = text or ""
+        for row in batch.inserts:
+            atom = atoms.get(row[0])
+            if atom is not None:
+                written[atom] = row[4] or ""
 
     def _end_transaction(self, local: _ThreadState) -> None:
         local.tx = None
@@ -918,11 +937,11 @@ class StoreBinding:
                     elif tag == _TV:
                         atom = live(entry[1])
                         if atom._space is space:
-                            local.restoring_tv = True
+                            local.restoring_tv = entry[3]
                             try:
                                 space.set_tv(atom, entry[2])
                             finally:
-                                local.restoring_tv = False
+                                local.restoring_tv = None
                     elif tag == _VALUE:
                         atom, key = live(entry[1]), live(entry[2])
                         if atom._space is space and key._space is space:

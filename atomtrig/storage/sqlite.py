@@ -33,7 +33,6 @@ also works on a file the user may not write.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import threading

@@ -119,6 +119,22 @@ def put_text(binding: Any, namespace: str, key: str, text: str | None) -> None:
     binding.put_state(namespace, key, text)
 
 
+def states(binding: Any) -> dict[str, dict[str, Any]]:
+    """Each schedule's saved state, by schedule id: the state column of the store's schedule
+    rows (a runner's), and any format-1 ``schedule-state`` row no runner has adopted yet."""
+    from atomtrig.triggers.scheduler.spec import schedule_id
+
+    found = load(binding, STATE)
+    for row in binding.backend.schedule_rows():
+        if row[4]:
+            try:
+                st = json.loads(row[4])
+            except ValueError:
+                continue
+            found[schedule_id(st["link"])] = st
+    return found
+
+
 def history(binding: Any) -> dict[str, list[dict[str, Any]]]:
     """The recorded runs of every schedule, oldest first."""
     found: dict[str, list[dict[str, Any]]] = {}
