@@ -952,6 +952,8 @@ class StoreBinding:
                         for atom, tv, values in entry[1] or ():
                             self._revive((_REMOVE, atom, tv, values), live, revived, deferred,
                                          holders)
+                except AtomNotInSpaceError as error:  # another thread removed it meanwhile
+                    log.debug("a rollback skipped a change of a removed atom: %s", error)
                 except Exception:  # keep undoing the rest; report the first cause upstream
                     log.exception("undoing a change during a rollback failed")
         finally:
