@@ -300,19 +300,27 @@ def test_a_store_failing_quick_check_is_refused_and_left_unchanged(tmp_path: Pat
 
 def test_a_read_only_file_is_named_as_such_and_can_still_be_inspected(tmp_path: Path) -> None:
     import os
+    import shutil
 
     path = tmp_path / "kb.db"
     _make_store(path, 3)
     path.chmod(0o444)
+    # Root may write any file it can chmod; an immutable file (chattr +i) it may not.
+    immutable = os.access(path, os.W_OK) and shutil.which("chattr") is not None and \
+        subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
     try:
         if os.access(path, os.W_OK):
-            pytest.skip("running as a user who may write any file (root)")
+            pytest.skip("this user may write the file despite its mode, and chattr +i failed")
+        before = path.read_bytes()
         with pytest.raises(StorageError, match="read-only"):
             atomtrig.AtomSpace.open(path)
         space = atomtrig.AtomSpace.open(path, readonly=True)
         assert len(space) == 6
         space.close()
+        assert path.read_bytes() == before
     finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
         path.chmod(0o644)
 
 
