@@ -131,7 +131,7 @@ class AtomSpace(CoreAtomSpace):
     def sync(self) -> None:
         """Apply, now, what other processes committed to this space's shared store (it happens
         within a second by itself); nothing for a space without one."""
-        store = self._store
+        store = self.store
         sync = getattr(store, "sync", None)
         if sync is not None:
             sync()

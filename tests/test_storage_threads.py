@@ -102,7 +102,7 @@ def test_transactions_on_a_plain_space_from_several_threads() -> None:
     once (they are per thread)."""
     space = atomtrig.AtomSpace()
     _run_threads(space, seed=7, threads=4, rounds=150)
-    assert space._store is None  # nothing stays attached once every transaction is over
+    assert space.store is None  # nothing stays attached once every transaction is over
     with space.transaction():
         space.add_node("Concept", "after")
     assert space.get_node("Concept", "after") is not None
@@ -181,7 +181,7 @@ def test_an_atom_added_again_while_its_removal_is_uncommitted_is_a_new_atom(
     assert removed.wait(10)
     again_a = space.add_node("Concept", "a")  # a new atom: the old one's removal is uncommitted
     space.add_link("Set", [again_a, b])
-    assert space._store.backend.check() == "ok"  # no stored link holds a removed atom
+    assert space.store.backend.check() == "ok"  # no stored link holds a removed atom
     readded.set()
     thread.join()
     in_memory = snapshot(space)

@@ -144,7 +144,7 @@ def test_a_failed_commit_rolls_back_memory(tmp_path, monkeypatch) -> None:
     store = Store("sqlite", tmp_path)
     space = store.open()
     space.add_node("Concept", "before")
-    backend = space._store.backend
+    backend = space.store.backend
 
     def broken(batch):
         raise StorageError("disk full (simulated)")
@@ -164,7 +164,7 @@ def test_a_plain_space_has_no_store_after_a_transaction() -> None:
     space = atomtrig.AtomSpace()
     with space.transaction():
         space.add_node("Concept", "x")
-    assert space._store is None and space.get_node("Concept", "x") is not None
+    assert space.store is None and space.get_node("Concept", "x") is not None
 
 
 def test_transactions_in_several_threads_commit_and_roll_back_independently(
@@ -245,7 +245,7 @@ def test_each_api_call_is_one_commit_and_a_state_swap_is_one(monkeypatch) -> Non
 def test_a_failed_auto_commit_is_retried_with_the_next_one(tmp_path, monkeypatch) -> None:
     store = Store("sqlite", tmp_path)
     space = store.open()
-    backend = space._store.backend
+    backend = space.store.backend
     real_apply = backend.apply
 
     def broken(batch):

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
                 task = progress.add_task(f"loading {name}", total=len(text) or 1)
                 # Into a store (--store): one transaction per file, so a file loads fast (one
                 # commit) and all or nothing.
-                grouped = space.transaction() if space._store is not None else nullcontext()
+                grouped = space.transaction() if space.store is not None else nullcontext()
                 try:
                     with grouped:
                         load_atoms(space, text, name, lambda pos: progress.update(task, completed=pos))

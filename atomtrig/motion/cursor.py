@@ -67,7 +67,7 @@ class Cursor:
         fired: list[Any] = []
         local.pending = fired  # route firings are noted while the keys are written (write phase)
         try:
-            if space._store is None:
+            if space.store is None:
                 # In memory, every value is checked and encoded already: nothing below can
                 # fail half-way, so the undo log of a transaction would only cost time.
                 record = space.add_node(rel.type, name)

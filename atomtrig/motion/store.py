@@ -337,7 +337,7 @@ class _Describe:
 
 
 def _release(space: AtomSpace) -> None:
-    if space._store is not None:  # opened on a file by create_store
+    if space.store is not None:  # opened on a file by create_store
         space.close()
     else:
         space.wait_for_triggers()
