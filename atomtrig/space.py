@@ -1,12 +1,12 @@
 """The AtomSpace users import: the core store with every layer above it attached.
 
-``atomtrig.core.AtomSpace`` is the bare store. This subclass adds what the layers above the core
+``atomtrig.core.CoreAtomSpace`` is the bare store. This subclass adds what the layers above the core
 provide, each as a thin method that delegates to its layer, so the layers themselves stay
 independent of one another.
 
 >>> import atomtrig
 >>> space = atomtrig.AtomSpace()
->>> isinstance(space, atomtrig.core.AtomSpace)
+>>> isinstance(space, atomtrig.core.CoreAtomSpace)
 True
 """
 
@@ -16,7 +16,7 @@ import os
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from atomtrig.core.atomspace import AtomSpace as CoreAtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace
 
 if TYPE_CHECKING:
     from atomtrig.atomese.limits import Limits

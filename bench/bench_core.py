@@ -23,7 +23,7 @@ Contenders (each run in its own process, interleaved, medians over the rounds):
   the baseline of every ratio.
 - ``atomtrig``: ``atomtrig.AtomSpace`` (the class users import) with type names, as above.
 - ``atomtrig-types``: the same with type objects (``types["Concept"]``).
-- ``atomtrig-core``: the bare ``atomtrig.core.AtomSpace`` with type names (what the layers above
+- ``atomtrig-core``: the bare ``atomtrig.core.CoreAtomSpace`` with type names (what the layers above
   the core add to the hot path shows as the gap to ``atomtrig``).
 - ``hyperon``: hyperon's ``GroundingSpaceRef`` (``pip install hyperon==0.2.6``): W1 adds the
   expression ``(Inheritance c_i c_j)`` per link (symbols live inside expressions; there are no
@@ -129,7 +129,7 @@ def _build_floor(n: int) -> Any:
 
 def _atomtrig_space(contender: str) -> Any:
     if contender == "atomtrig-core":
-        from atomtrig.core import AtomSpace as CoreAtomSpace
+        from atomtrig.core import CoreAtomSpace
 
         return CoreAtomSpace()
     import atomtrig

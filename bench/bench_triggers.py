@@ -64,7 +64,7 @@ FANOUT = 1000
 # ---------------------------------------------------------------------------------------------
 def w1_target(probe: Probe, contender: str, n: int) -> dict[str, Any]:
     import atomtrig
-    from atomtrig.core.atomspace import AtomSpace as CoreSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as CoreSpace
 
     space: Any = CoreSpace() if contender == "atomtrig-core" else atomtrig.AtomSpace()
     if contender == "atomtrig+1000":

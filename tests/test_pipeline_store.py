@@ -213,7 +213,7 @@ def test_set_up_errors_raise_when_the_trigger_is_added() -> None:
     with pytest.raises(PipelineError, match="not in this AtomSpace"):
         run_on_new_cases(space, DiamondPipeline, atomtrig.AtomSpace().add_node("AnchorNode", "x"))
     with pytest.raises(PipelineError, match="needs an atomtrig.AtomSpace"):
-        core = atomtrig.core.AtomSpace()
+        core = atomtrig.core.CoreAtomSpace()
         run_on_new_cases(core, DiamondPipeline, core.add_node("AnchorNode", "x"))  # type: ignore[arg-type]
     with pytest.raises(PipelineError, match="no pipeline 'ghost' is prepared for this AtomSpace"):
         prepared_pipeline(space, "ghost")

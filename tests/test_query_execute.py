@@ -51,7 +51,7 @@ from atomtrig import (
     Variable,
     VariableList,
 )
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV, stv
 from atomtrig.core.values import FloatValue, LinkValue, StringValue
 from atomtrig.query import evaluate, execute, grounded, instantiate, unregister

@@ -45,7 +45,7 @@ from atomtrig import (
     Variable,
     VariableList,
 )
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.core.errors import AtomtrigError
 from atomtrig.core.values import FloatValue
 from atomtrig.query import evaluate, execute, grounded, instantiate, unregister

@@ -53,7 +53,7 @@ from atomtrig import (
     VariableList,
 )
 from atomtrig.core.atom import Atom
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV
 from atomtrig.core.values import FloatValue, LinkValue
 from atomtrig.query import evaluate, execute, grounded, unregister

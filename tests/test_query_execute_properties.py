@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from atomtrig.core.atom import Atom
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.query import execute, instantiate
 from atomtrig.query.errors import DivisionByZeroError
 from atomtrig.query.substitute import substitute

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import atomtrig
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.core.context import current_atomspace
 from atomtrig.core.truthvalue import FALSE_TV, TRUE_TV, stv
 from atomtrig.core.values import FloatValue

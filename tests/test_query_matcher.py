@@ -9,7 +9,7 @@ import pytest
 
 import atomtrig.query.matcher as matcher_module
 from atomtrig.core.atom import Atom
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.core.errors import AtomtrigError
 from atomtrig.core.truthvalue import stv
 from atomtrig.query.errors import PatternError, QueryError

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from atomtrig.core.atom import Atom
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 from atomtrig.query.matcher import match
 
 NODE_NAMES = ["a", "b", "c", "d"]

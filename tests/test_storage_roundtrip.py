@@ -242,7 +242,7 @@ def test_loading_fires_nothing_and_writes_nothing(store: Store) -> None:
             seen.extend(events)
 
     # A bare core space with a listener watching everything, loaded through the binding.
-    from atomtrig.core.atomspace import AtomSpace as Core
+    from atomtrig.core.atomspace import CoreAtomSpace as Core
     from atomtrig.storage.binding import StoreBinding
     from atomtrig.storage.open import backend_for
 

@@ -92,7 +92,7 @@ def test_atomese_trigger_procedures(space):
 
 
 def test_an_engine_registers_the_trigger_links_a_space_already_holds():
-    core = atomtrig.core.AtomSpace()
+    core = atomtrig.core.CoreAtomSpace()
     a = core.add_node("Concept", "a")
     calls = []
     grounded("api-late")(lambda *x: calls.append(1))

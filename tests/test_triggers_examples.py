@@ -78,7 +78,7 @@ def test_verbatim_forall_rule():
 
 
 def test_indented_errors_are_clear():
-    space = atomtrig.core.AtomSpace()
+    space = atomtrig.core.CoreAtomSpace()
     with pytest.raises(AtomeseSyntaxError, match="does not label"):
         read_indented(space, "ListLink\n    [9]\n")
     with pytest.raises(AtomeseSyntaxError, match="unknown atom type"):
@@ -122,7 +122,7 @@ def build(space, tree):
        st.sampled_from([('"', '"'), ("“", "”")]))
 def test_indented_reads_what_it_renders(forest, width, quotes):
     text = "\n".join(line for tree in forest for line in render(tree, 0, width, quotes)) + "\n"
-    space = atomtrig.core.AtomSpace()
+    space = atomtrig.core.CoreAtomSpace()
     result = read_indented(space, text)
     expected = [build(space, t) for t in forest]
     assert result.atoms == expected

@@ -7,7 +7,7 @@ arguments, and it returns the atom (or truth value, or value).
 Truth values among a constructor's arguments are attached to the atom, wherever they are; they
 are not part of its outgoing set. Lists among a link's arguments are spliced in (as Guile does).
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.core.truthvalue import stv
 >>> from atomtrig.atomese.data import sym
 >>> space = AtomSpace()

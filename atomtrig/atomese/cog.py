@@ -5,7 +5,7 @@
 ``(cog-wait-for-triggers)`` calls ``space.wait_for_triggers()`` when the space has triggers
 (and returns at once otherwise).
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.atomese.evaluator import Interpreter
 >>> i = Interpreter(AtomSpace())
 >>> i.eval_text('''

@@ -3,7 +3,7 @@
 Every atom that no link contains is written in canonical form (truth values included), then one
 ``(cog-set-value! atom key value)`` form per value.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> cat = space.add_node("Concept", "cat")
 >>> space.set_value(cat, "weight", [4.2, 5])

@@ -10,7 +10,7 @@ Python stack, so loops written as recursion run in constant stack space.
 Every type name, full or short, is a procedure that makes an atom in the interpreter's
 AtomSpace: ``(Concept "cat")``, ``(InheritanceLink (stv 0.9 0.8) a b)``.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> interp = Interpreter(AtomSpace())
 >>> interp.eval_text('''
 ... (define (fact n) (if (= n 0) 1 (* n (fact (- n 1)))))
@@ -663,7 +663,7 @@ def run_forms(interp: Interpreter, forms: Iterable[Any]) -> Any:
 def capture(interp_space: Any, text: str) -> str:
     """What running ``text`` on ``interp_space`` prints (for examples and tests).
 
-    >>> from atomtrig.core.atomspace import AtomSpace
+    >>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     >>> capture(AtomSpace(), '(display "hi") (newline)')
     'hi\\n'
     """

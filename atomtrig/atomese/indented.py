@@ -21,7 +21,7 @@ tolerant of hand-aligned text: a line indented less than the previous one belong
 level whose column is nearest to its own (ties go to the outer level), so the seed's text, with
 its mixed tabs and off-by-one columns, reads as its author meant.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> result = read_indented(space, '''
 ... InheritanceLink [1]
@@ -55,7 +55,7 @@ from atomtrig.core.variables import is_declaration
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = ["IndentedResult", "grammar_path", "load_indented", "read_indented"]
 

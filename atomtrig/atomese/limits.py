@@ -21,7 +21,7 @@ limit              default      what it bounds
 ``--max-nesting``; in Python, pass ``limits=`` to ``eval_atomese``/``load_atomese`` or set
 ``interpreter.limits``.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.atomese.evaluator import Interpreter
 >>> interp = Interpreter(AtomSpace(), limits=Limits(max_steps=1000))
 >>> interp.eval_text("(let loop ((i 0)) (loop (+ i 1)))")

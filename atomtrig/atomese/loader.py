@@ -6,7 +6,7 @@ what ``atomtrig dump`` writes. The atoms are added in the LALR parser's reduce c
 each closing parenthesis is read; nothing builds a parse tree first. Anything else (``define``,
 ``let``...) is refused with a located error: run such a file with ``atomtrig run``.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> load_atoms(space, '(Inheritance (stv 0.9 0.8) (Concept "cat") (ConceptNode "animal"))')
 1

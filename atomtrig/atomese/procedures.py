@@ -2,7 +2,7 @@
 
 The ``cog-`` procedures live in :mod:`atomtrig.atomese.cog`.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.atomese.evaluator import Interpreter
 >>> i = Interpreter(AtomSpace())
 >>> i.eval_text('(list (/ 1 2) (/ 4 2) (* 1.5 2) (map + (list 1 2) (list 10 20)) (format #f "~a-~s" "x" "y"))')

@@ -4,7 +4,7 @@ Input continues over several lines while parentheses (outside strings and commen
 unbalanced; each complete input is evaluated and its value printed (nothing for values such as
 ``display``'s). Errors are printed and the loop goes on.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.atomese.evaluator import Interpreter
 >>> lines = iter(['(define x', '  (+ 1 2))', 'x', '(car 1)', '"done"'])
 >>> out = []

@@ -1,7 +1,8 @@
-"""The hypergraph core: atom types, atoms, truth values, values and the AtomSpace."""
+"""The hypergraph core: atom types, atoms, truth values, values and the bare atom store
+(:class:`CoreAtomSpace`; users import :class:`atomtrig.AtomSpace`, which adds the layers above)."""
 
 from atomtrig.core.atom import Atom, Link, Node
-from atomtrig.core.atomspace import AtomSpace
+from atomtrig.core.atomspace import CoreAtomSpace
 from atomtrig.core.context import current_atomspace, set_default_atomspace
 from atomtrig.core.errors import (
     AtomNotInSpaceError,
@@ -30,7 +31,7 @@ from atomtrig.core.values import FloatValue, LinkValue, StringValue, Value
 __all__ = [
     "Atom",
     "AtomNotInSpaceError",
-    "AtomSpace",
+    "CoreAtomSpace",
     "AtomType",
     "AtomtrigError",
     "ChangeEvent",

@@ -5,7 +5,7 @@ there, so two atoms of one space are equal exactly when they are the same object
 an :class:`~atomtrig.core.atomspace.AtomSpace` (``add_node``, ``add_link``) or with the type
 constructors (``ConceptNode("cat")``); never instantiate these classes directly.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> cat = space.add_node("ConceptNode", "cat")
 >>> space.add_node("Concept", "cat") is cat
@@ -27,7 +27,7 @@ SMALL_INCOMING = 8
 """Past this many holders an atom's incoming set is bucketed by link type."""
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 
 class Atom:

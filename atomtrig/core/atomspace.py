@@ -4,7 +4,7 @@ Atoms are kept in one dictionary per type, keyed by name (nodes) or outgoing tup
 dictionary is both the uniqueness table and the type index. Each atom keeps its incoming set
 bucketed by link type.
 
->>> space = AtomSpace()
+>>> space = CoreAtomSpace()
 >>> cat, animal = space.add_node("Concept", "cat"), space.add_node("Concept", "animal")
 >>> inh = space.add_link("Inheritance", [cat, animal], tv=stv(0.9, 0.8))
 >>> cat.incoming_by_type("InheritanceLink") == (inh,)
@@ -35,7 +35,7 @@ from atomtrig.core.types import AtomType, types
 from atomtrig.core.values import as_value
 from atomtrig.core.variables import is_closed
 
-__all__ = ["AtomSpace", "stv"]
+__all__ = ["CoreAtomSpace", "stv"]
 
 _NUMBER_NODE = types["NumberNode"]
 _PREDICATE_NODE = types["PredicateNode"]
@@ -113,7 +113,7 @@ def canonical_order(out: tuple[Atom, ...]) -> tuple[Atom, ...]:
 
 T = TypeVar("T")
 
-class AtomSpace:
+class CoreAtomSpace:
     """A store of unique atoms. Safe to use from several threads.
 
     Types are accepted as :class:`AtomType` objects or names (full or short).
@@ -162,7 +162,7 @@ class AtomSpace:
     def add_node(self, type: AtomType | str, name: str, tv: TruthValue | None = None) -> Node:
         """Add the node ``(type name)``, or return the one already there.
 
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> space.add_node("Concept", "cat") is space.add_node("ConceptNode", "cat")
         True
         """
@@ -409,7 +409,7 @@ class AtomSpace:
     def get_atoms_by_type(self, type: AtomType | str, subtypes: bool = True) -> list[Atom]:
         """Every atom of ``type`` (and, by default, of its subtypes).
 
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> _ = space.add_node("GroundedSchemaNode", "py:f")
         >>> len(space.get_atoms_by_type("SchemaNode")), len(space.get_atoms_by_type("SchemaNode", subtypes=False))
         (1, 0)
@@ -489,7 +489,7 @@ class AtomSpace:
         process's revision is lost to another's overwrite.
 
         >>> from atomtrig.core.truthvalue import ctv
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> seen = space.add_node("Concept", "seen", tv=ctv(1, 0.5, 1))
         >>> space.revise_tv(seen, lambda tv: ctv(tv.mean, tv.confidence, tv.count + 1))
         (ctv 1 0.5 2)
@@ -519,7 +519,7 @@ class AtomSpace:
         """Set the value under ``key`` (an atom, or a string naming a PredicateNode); None removes
         it.
 
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> cat = space.add_node("Concept", "cat")
         >>> space.set_value(cat, "weight", [4.2])
         >>> cat.get_value("weight")
@@ -559,7 +559,7 @@ class AtomSpace:
         upwards); without, an atom that other links contain is refused. Returns how many atoms
         were removed.
 
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> a = space.add_node("Concept", "a")
         >>> _ = space.add_link("List", [a])
         >>> space.remove(a, recursive=True)
@@ -700,7 +700,7 @@ class AtomSpace:
         by convention), made by ``make()`` on first use. Layers keep such state here rather
         than as attributes written onto the space or in module-level tables.
 
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> space.extension("my.layer", dict) is space.extension("my.layer", dict)
         True
         """
@@ -753,7 +753,7 @@ class AtomSpace:
         is, with its truth value set). Meant for loading a saved store: the records are trusted
         to be well-formed, so no StateLink/DefineLink/DeleteLink rule is applied.
 
-        >>> space = AtomSpace()
+        >>> space = CoreAtomSpace()
         >>> concept, inheritance = types["Concept"], types["Inheritance"]
         >>> a, b = space.load_atoms([(concept, "a", None), (concept, "b", stv(0.5, 0.5))])
         >>> link, = space.load_atoms([(inheritance, (a, b), None)])
@@ -833,7 +833,7 @@ class AtomSpace:
         return gone
 
     # -- the current AtomSpace ---------------------------------------------------------------
-    def __enter__(self) -> AtomSpace:
+    def __enter__(self) -> CoreAtomSpace:
         from atomtrig.core.context import push_atomspace
 
         self._context_tokens.append(push_atomspace(self))

@@ -2,7 +2,7 @@
 under its full and its short name. Each adds to the thread's current AtomSpace
 (see :mod:`atomtrig.core.context`).
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.core.constructors import ConceptNode, Inheritance
 >>> with AtomSpace() as space:
 ...     link = Inheritance(ConceptNode("cat"), ConceptNode("animal"))

@@ -3,7 +3,7 @@
 ``with space:`` makes ``space`` current in the thread for the block;
 :func:`set_default_atomspace` sets the one used by threads that have none.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> with space:
 ...     current_atomspace() is space
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from atomtrig.core.errors import NoCurrentAtomSpaceError
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 _local = threading.local()
 _default: AtomSpace | None = None

@@ -1,7 +1,7 @@
 """The store as a graph for networkx or rustworkx: atoms are graph nodes, and each position of a
 link's outgoing set is an edge from the link to the atom there, carrying its ``index``.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> a, b = space.add_node("Concept", "a"), space.add_node("Concept", "b")
 >>> _ = space.add_link("List", [a, b])
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from atomtrig.core.truthvalue import DEFAULT_TV
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 
 def _attributes(atom: Any) -> dict[str, Any]:
@@ -65,7 +65,7 @@ def to_rustworkx(space: AtomSpace) -> Any:
 def from_networkx(graph: Any, space: AtomSpace | None = None) -> AtomSpace:
     """Rebuild atoms from a graph made by :func:`to_networkx` (node attributes ``type``, ``name``,
     ``tv``; edge attribute ``index``) into ``space`` (a new one by default)."""
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
     target = space if space is not None else AtomSpace()
     made: dict[Any, Any] = {}
@@ -90,7 +90,7 @@ def from_networkx(graph: Any, space: AtomSpace | None = None) -> AtomSpace:
 
 def from_rustworkx(graph: Any, space: AtomSpace | None = None) -> AtomSpace:
     """Rebuild atoms from a graph made by :func:`to_rustworkx` into ``space``."""
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
     target = space if space is not None else AtomSpace()
     made: dict[int, Any] = {}

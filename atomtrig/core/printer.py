@@ -3,7 +3,7 @@
 A node prints on one line; a link prints its type, its truth value when not the default, then
 one outgoing atom per line, indented by two spaces.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> a, b = space.add_node("Concept", "a"), space.add_node("Concept", "b")
 >>> print(to_sexpr(space.add_link("Inheritance", [a, b])))

@@ -25,7 +25,7 @@ Calls, in the order a change is applied:
 And, asked by :meth:`AtomSpace.when_committed`: ``defer(on_commit, on_discard)`` — True if a
 transaction of this thread is open (the callbacks then run at its end), else False.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> class Log:
 ...     def __init__(self): self.calls = []
 ...     def added(self, atom): self.calls.append(("added", atom.name))

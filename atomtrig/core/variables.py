@@ -5,7 +5,7 @@ variables its first outgoing atom declares, or, with no declaration, every varia
 A PutLink binds the free variables of its body, or those its declaration names when it has one
 (``(Put vardecl body args)``). Quoted atoms hold no free variables.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> x = space.add_node("Variable", "$x")
 >>> c = space.add_node("Concept", "c")

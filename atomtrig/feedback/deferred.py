@@ -53,7 +53,7 @@ from atomtrig.feedback.store import (
 )
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = ["FAILED_RETRY", "RUNNING_TIMEOUT", "DeferredEvaluator", "DeferredStats"]
 

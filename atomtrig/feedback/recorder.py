@@ -39,7 +39,7 @@ from atomtrig.feedback.errors import FeedbackError
 from atomtrig.feedback.record import Record, RecordAppCall, to_json_data
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.feedback.feedback import Feedback
     from atomtrig.feedback.modes import FeedbackMode
 

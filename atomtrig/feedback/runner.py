@@ -66,7 +66,7 @@ from atomtrig.feedback.store import (
 )
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = ["FeedbackRunner", "evaluate_records", "register", "runner_for", "wait"]
 

@@ -18,7 +18,7 @@ on the record atom                                        (JSON of a :class:`Fee
 
 Everything is plain atoms and values, so it persists with the store.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.feedback.record import Record
 >>> space = AtomSpace()
 >>> atom = add_record(space, Record(app_id="qa", main_input="hi", main_output="hello"))
@@ -43,7 +43,7 @@ from atomtrig.feedback.record import Record
 from atomtrig.feedback.result import FeedbackResult, FeedbackResultStatus
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.feedback.feedback import Feedback
     from atomtrig.feedback.modes import FeedbackMode
 

@@ -38,7 +38,7 @@ from atomtrig.pipeline.errors import PipelineError
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom, Link, Node
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.pipeline.dag import Dag
     from atomtrig.pipeline.pipeline import Pipeline
 

@@ -38,7 +38,7 @@ from atomtrig.pipeline.store import PIPELINE_NODE, case_data, store_pipeline, wr
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom, Link
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = ["SCHEMA_PREFIX", "prepared_pipeline", "run_on_new_cases"]
 

@@ -21,7 +21,7 @@ A schema that is none of these (a plain ``SchemaNode``) is handed to the fallbac
 :func:`add_schema_fallback` — the place for conventions such as running the grounded schemas
 an EquivalenceLink ties to it — and is an error when none takes it.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> import atomtrig.query
 >>> from atomtrig.query.engine import run
 >>> space = AtomSpace()
@@ -60,7 +60,7 @@ from atomtrig.query.grounded import call_predicate, call_schema
 from atomtrig.query.typecheck import VariableSpec, variable_spec
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 _LAMBDA = types["LambdaLink"]
 _GSN = types["GroundedSchemaNode"]

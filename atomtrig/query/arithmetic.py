@@ -13,7 +13,7 @@ the vector ``(strength, confidence)``.
 * ``(GreaterThan a b)`` evaluates to ``(stv 1 1)`` when ``a > b`` (every element), else
   ``(stv 0 1)``.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> import atomtrig.query
 >>> space = AtomSpace()
 >>> n = lambda v: space.add_node("Number", v)
@@ -53,7 +53,7 @@ from atomtrig.query.errors import (
 )
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 _NUMBER = types["NumberNode"]
 _VARIABLE = types["VariableNode"]

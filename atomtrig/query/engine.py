@@ -19,7 +19,7 @@ The handlers for particular link types live in :mod:`~atomtrig.query.execute`,
 :mod:`~atomtrig.query.put`; they register themselves here with :func:`register_executor` and
 :func:`register_evaluator` (another layer may register more).
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> import atomtrig.query  # registers the handlers
 >>> space = AtomSpace()
 >>> x = space.add_node("Variable", "$x")
@@ -42,7 +42,7 @@ from atomtrig.query.errors import ExecutionError, ExecutionTypeError
 from atomtrig.query.substitute import substitute
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 Binding = Atom | tuple[Atom, ...]
 Env = Mapping[Atom, Binding]

@@ -62,7 +62,7 @@ from atomtrig.query.errors import ExecutionError, ExecutionTypeError
 from atomtrig.query.substitute import substitute
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = ["evaluate", "run_pattern", "satisfied"]
 

@@ -82,7 +82,7 @@ from atomtrig.query.instantiate import compile_template
 from atomtrig.query.pattern import REWRITE_SCOPES
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = ["execute"]
 

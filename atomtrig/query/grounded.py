@@ -48,7 +48,7 @@ from atomtrig.query.errors import GroundedProcedureError
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 __all__ = [
     "Resolver",

@@ -13,7 +13,7 @@ UnquoteLink turns substitution back on inside them. A variable grounded by an ex
 template, as the classic instantiator does (once: its result is not run again); quote it in the
 store to keep it as data.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> import atomtrig.query
 >>> space = AtomSpace()
 >>> x = space.add_node("Variable", "$x")
@@ -49,7 +49,7 @@ from atomtrig.query.engine import (
 from atomtrig.query.errors import ExecutionTypeError
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 _VARIABLE = types["VariableNode"]
 _QUOTE = types["QuoteLink"]
@@ -80,7 +80,7 @@ def compile_template(template: Atom, consume: bool = True) -> Maker:
     ``template``, with the template's structure analysed once: which sub-terms hold variables,
     which are constant, which run. (A BindLink compiles its rewrite once per execution.)
 
-    >>> from atomtrig.core.atomspace import AtomSpace
+    >>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     >>> space = AtomSpace()
     >>> x = space.add_node("Variable", "$x")
     >>> make = compile_template(space.add_link("List", [x, space.add_node("Concept", "c")]))

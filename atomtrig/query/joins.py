@@ -12,7 +12,7 @@ A step whose positions are all known is a single lookup of the link in the store
 The order of the steps is fixed per (component, first clause, variables grounded beforehand)
 and cached; the first clause is chosen per call, the one with the fewest candidates.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.query.pattern import compile_pattern
 >>> space = AtomSpace()
 >>> a, b, g = (space.add_node("Concept", n) for n in "abg")
@@ -36,7 +36,7 @@ from atomtrig.query.pattern import CONST, ORDERED, UNORDERED, VAR, Alternative, 
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.core.types import AtomType
 
 Row = list[Any]

@@ -19,7 +19,7 @@ variable.
 very link: the search starts from it, so its cost depends on the link's neighbourhood, not on
 the size of the store.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> cat, dog, animal = (space.add_node("Concept", n) for n in ("cat", "dog", "animal"))
 >>> _ = space.add_link("Inheritance", [cat, animal]); _ = space.add_link("Inheritance", [dog, animal])
@@ -54,7 +54,7 @@ from atomtrig.query.pattern import (
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.core.truthvalue import TruthValue
 
 Grounding = dict["Atom", Union["Atom", tuple["Atom", ...]]]
@@ -76,7 +76,7 @@ def match(
     ``fixed`` pre-binds variables; ``anchor`` keeps only groundings in which some clause is
     grounded by the anchor atom itself; ``limit`` stops after that many groundings.
 
-    >>> from atomtrig.core.atomspace import AtomSpace
+    >>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     >>> space = AtomSpace()
     >>> a, b = space.add_node("Concept", "a"), space.add_node("Concept", "b")
     >>> link = space.add_link("Similarity", [a, b])

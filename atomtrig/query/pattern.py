@@ -31,7 +31,7 @@ patterns; the components come from ``rustworkx.connected_components`` (about 25 
 4-clause pattern, the same as a hand-written union-find, and only for patterns of several
 clauses).
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> x, y = space.add_node("Variable", "$x"), space.add_node("Variable", "$y")
 >>> g = space.add_node("Concept", "g")

@@ -17,7 +17,7 @@ instantiated as a rewrite is (its executable parts run: a DefinedSchemaNode's ar
 DeleteLink, a StateLink write...). The PutLink's own variables are its own: an outer grounding is
 never substituted into its body, only into its arguments.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> import atomtrig.query
 >>> from atomtrig.query.engine import run
 >>> space = AtomSpace()
@@ -54,7 +54,7 @@ from atomtrig.query.instantiate import compile_template
 from atomtrig.query.typecheck import VariableSpec
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 _LAMBDA = types["LambdaLink"]
 _PUT = types["PutLink"]

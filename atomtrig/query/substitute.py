@@ -7,7 +7,7 @@ every variable of its body; nothing inside a QuoteLink is replaced except what a
 turns back on. A glob bound to a tuple of atoms is spliced into the outgoing set that holds it.
 The result is added to ``space`` (so unordered links are put in canonical order).
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> x, c, d = space.add_node("Variable", "$x"), space.add_node("Concept", "c"), space.add_node("Concept", "d")
 >>> template = space.add_link("Inheritance", [x, c])
@@ -28,7 +28,7 @@ from atomtrig.core.variables import declared_variables, is_declaration
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 Binding = Union["Atom", tuple["Atom", ...]]
 
@@ -62,7 +62,7 @@ def substitute(
     :meth:`AtomSpace.add_link`, which deletes (and returns None for it) — that is the store's
     rule, not execution.
 
-    >>> from atomtrig.core.atomspace import AtomSpace
+    >>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     >>> space = AtomSpace()
     >>> x, c = space.add_node("Variable", "$x"), space.add_node("Concept", "c")
     >>> lam = space.add_link("Lambda", [x, space.add_link("List", [x])])

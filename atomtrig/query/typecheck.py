@@ -13,7 +13,7 @@ atoms), or ``(TypedVariableLink var restriction)`` where the restriction is
   atoms (``hi`` negative: no upper bound). Inside a TypeChoice it combines with the type
   restrictions, which then apply to each atom of the run.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> x = space.add_node("Variable", "$x")
 >>> decl = space.add_link("TypedVariable", [x, space.add_node("Type", "ConceptNode")])
@@ -177,7 +177,7 @@ def _validate_shape(shape: Atom) -> None:
 def deep_type_match(shape: Atom, atom: Atom) -> bool:
     """True if ``atom`` has the structural type ``shape`` (the body of a SignatureLink).
 
-    >>> from atomtrig.core.atomspace import AtomSpace
+    >>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     >>> space = AtomSpace()
     >>> concept = space.add_node("Type", "ConceptNode")
     >>> shape = space.add_link("Inheritance", [concept, concept])

@@ -20,7 +20,7 @@ row's id. Changes other processes committed arrive through :meth:`StoreBinding.a
 change feed follower calls it): they are applied to memory without change events and without
 being written back.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> from atomtrig.storage.memory import MemoryBackend
 >>> space, backend = AtomSpace(), MemoryBackend()
 >>> binding = StoreBinding.attach(space, backend)
@@ -54,7 +54,7 @@ from atomtrig.storage.errors import (
 )
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 log = logging.getLogger("atomtrig.storage")
 

@@ -33,7 +33,7 @@ from atomtrig.core.values import FloatValue, LinkValue, StringValue, Value
 from atomtrig.storage.errors import StoreCorruptError
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 
 def encode_tv(tv: TruthValue) -> str | None:

@@ -37,7 +37,7 @@ from atomtrig.storage.errors import StorageError
 from atomtrig.storage.location import backend_for
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 S = TypeVar("S", bound="AtomSpace")
 

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 from atomtrig.storage.binding import StoreBinding
 
 if TYPE_CHECKING:
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 
 _attach_lock = threading.Lock()

@@ -21,7 +21,7 @@ variable names a variable of the target that the source atom (for a TypeNode sou
 of that type that changed) is bound to; it must be declared by the target or occur free in it,
 and satisfy the variable's type restriction.
 
->>> from atomtrig.core.atomspace import AtomSpace
+>>> from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 >>> space = AtomSpace()
 >>> ping = space.add_link("PingTrigger", [space.add_node("Concept", "red button"),
 ...     space.add_link("ExecutionOutput", [space.add_node("GroundedSchema", "py:builtins.print")])])

@@ -35,7 +35,7 @@ from atomtrig.triggers.runner import _local as _thread_state
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.triggers.definitions import Trigger
     from atomtrig.triggers.engine import TriggerEngine
 

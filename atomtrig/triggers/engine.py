@@ -43,7 +43,7 @@ from atomtrig.triggers.stats import StatsSnapshot
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom, Link
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.core.types import AtomType
 
 _local = threading.local()

@@ -30,7 +30,7 @@ from atomtrig.core.types import types
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 SCHEMA = types["SchemaNode"]
 GROUNDED_SCHEMA = types["GroundedSchemaNode"]

@@ -31,7 +31,7 @@ from atomtrig.core.types import AtomType, types
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom, Link
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
     from atomtrig.triggers.definitions import Trigger
 
 TRIGGER_LINK = types["TriggerLink"]

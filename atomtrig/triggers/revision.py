@@ -50,7 +50,7 @@ from atomtrig.query.substitute import substitute
 
 if TYPE_CHECKING:
     from atomtrig.core.atom import Atom
-    from atomtrig.core.atomspace import AtomSpace
+    from atomtrig.core.atomspace import CoreAtomSpace as AtomSpace
 
 _SCOPE = types["ScopeLink"]
 _QUOTE = types["QuoteLink"]
