@@ -4,7 +4,7 @@
 (exit 0): every period, once, or on a cron expression, checking the condition first, recording
 each run in the store. Several runners may share a store; changes made by other processes
 (``atomtrig run --store kb.db more.scm``) are picked up. ``--list`` shows each schedule with its
-next due time and last outcome. See the README section "Scheduled rules".
+next due time and last outcome. See the guide's "Scheduled rules" page.
 """
 
 from __future__ import annotations
@@ -126,14 +126,11 @@ class _Status:
         self.quiet = quiet
         self.tty = sys.stderr.isatty()
         self.counts: dict[str, int] = {}
-        self.schedules = 0
         self.status: Any = None
         self._shown = 0.0
 
     def __call__(self, event: dict[str, Any]) -> None:
         kind = event.get("event")
-        if kind == "loaded":
-            self.schedules = event["schedules"]
         if kind == "run":
             outcome = event["outcome"]
             self.counts[outcome] = self.counts.get(outcome, 0) + event.get("count", 1)
@@ -142,7 +139,7 @@ class _Status:
             if now - self._shown > 0.2:
                 self._shown = now
                 counts = "  ".join(f"{k} {v}" for k, v in sorted(self.counts.items()))
-                self.status.update(f"atomtrig schedule: {self.schedules} schedule(s)  {counts}")
+                self.status.update(f"atomtrig schedule: {counts or 'waiting for due runs'}")
             if kind == "run" and event["outcome"] in ("failed", "missed", "interrupted"):
                 self.status.console.print(f"{event['outcome']}: {event.get('link')}: "
                                           f"{event.get('error')}")
