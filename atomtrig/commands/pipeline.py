@@ -89,8 +89,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
     imp = sub.add_parser("import", help="import a run log into a store as atoms, for querying")
     imp.add_argument("run_id", metavar="ID")
-    imp.add_argument("--into", metavar="FILE", required=True,
-                     help="the store (an SQLite file, created if needed; see AtomSpace.open)")
+    imp.add_argument("--into", metavar="LOCATION", required=True,
+                     help="the store: a file path (SQLite, created if needed) or postgresql://...")
 
     add_ids = sub.add_parser("add-ids", help="give every case without an id a new one (rewrites the file)")
     add_ids.add_argument("cases", metavar="CASES")
