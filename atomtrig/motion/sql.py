@@ -61,9 +61,28 @@ def run_sql(store: Store, query: str) -> Any:
             raise MotionQueryError(f"cursor.sql: {_reason(exc)}") from None
         except (TypeError, ValueError) as exc:  # e.g. a statement that returns no rows at all
             raise MotionQueryError(f"cursor.sql: {query.strip()[:60]!r} is not a query ({exc})") from None
-        return frame
+        return _exact_integers(frame, conn, query, pandas)
     finally:
         conn.close()
+
+
+def _exact_integers(frame: Any, conn: sqlite3.Connection, query: str, pandas: Any) -> Any:
+    """An integer column with NULLs comes out of pandas as float64, which cannot hold integers
+    beyond 2**53 exactly: such a column is given back as Python ints and None (object dtype).
+    Other columns keep pandas' types."""
+    suspects = [name for name in frame.columns
+                if frame[name].dtype.kind == "f" and frame[name].isna().any()
+                and (frame[name].abs() >= 2.0**53).any()]
+    if not suspects:
+        return frame
+    cursor = conn.execute(query)
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    for name in suspects:
+        column = [row[names.index(name)] for row in rows]
+        if all(v is None or isinstance(v, int) for v in column):
+            frame[name] = pandas.Series(column, index=frame.index, dtype=object)
+    return frame
 
 
 # What a read-only query may do (sqlite3's authorizer action codes): read tables, select, call
