@@ -59,8 +59,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("atomtrig.storage")
 
 # Operation tags in a thread's pending list.
-_ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _STATE_NOW, _AFTER = range(8)
-_COUNT, _FIRE, _FINISH, _SCHEDULE, _SCHEDULE_DONE, _TV_BACK = range(8, 14)
+_ADD, _TV, _VALUE, _REMOVE, _CLEAR, _STATE, _AFTER = range(7)
+_COUNT, _FIRE, _FINISH, _SCHEDULE, _SCHEDULE_DONE, _TV_BACK = range(7, 13)
 _ATOM_OPS = (_ADD, _TV, _VALUE, _REMOVE)
 
 
@@ -462,19 +462,6 @@ class StoreBinding:
         if commit and local.tx is None:
             self._flush(local)
 
-    def sync_state(
-        self, namespace: str, key: str, current: Callable[[], str | None], commit: bool = False
-    ) -> None:
-        """Like :meth:`put_state`, but the value written is ``current()`` read when the batch
-        is built, so whichever of two threads' commits comes last writes the latest value (the
-        firing journal uses it: a firing recorded in one thread may be done in another)."""
-        if self.backend is None:
-            return
-        local = self._local
-        local.ops.append((_STATE_NOW, namespace, key, current))
-        if commit and local.tx is None:
-            self._flush(local)
-
     def after_commit(
         self, on_commit: Callable[[], None], on_discard: Callable[[], None] | None = None
     ) -> None:
@@ -713,8 +700,6 @@ class StoreBinding:
                 # atoms added after the clear (in this batch) are picked up again below
             elif tag == _STATE:
                 batch.state[(op[1], op[2])] = op[3]
-            elif tag == _STATE_NOW:
-                batch.state[(op[1], op[2])] = op[3]()
             elif tag == _COUNT:
                 key3 = (op[1], op[2], op[3])
                 batch.counters[key3] = batch.counters.get(key3, 0.0) + op[4]

@@ -298,7 +298,6 @@ class PostgresBackend(SQLStore):
     dialect = POSTGRES
     SETTINGS = ("pool_size", "connect_timeout")
     """The ``AtomSpace.open`` settings this backend takes."""
-    _skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(
         self,

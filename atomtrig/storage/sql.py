@@ -125,8 +125,6 @@ class SQLStore(StorageBackend):
     multi_process = True
     id_block = 1024
     """How many atom ids a process takes from the database at a time."""
-    _skip_locked = ""
-    """Appended to a claim's SELECT (PostgreSQL: `` FOR UPDATE SKIP LOCKED``)."""
 
     def __init__(self, origin: str) -> None:
         self.origin = origin
@@ -579,8 +577,8 @@ class SQLStore(StorageBackend):
         with self._write() as c:
             due = {r[0]: r[1] for r in c.execute(
                 "SELECT trigger, owner FROM schedules WHERE next_due <= ? "
-                "AND (owner IS NULL OR lease_until < ?) ORDER BY next_due LIMIT ?"
-                + self._skip_locked, (now, now, limit)).fetchall()}
+                "AND (owner IS NULL OR lease_until < ?) ORDER BY next_due LIMIT ?",
+                (now, now, limit)).fetchall()}
             if not due:
                 return []
             # Compare-and-set: a row is taken only if it is still due and unheld now.
